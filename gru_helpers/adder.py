@@ -1,0 +1,72 @@
+"""A GRU that adds: the GRU's state at every time step goes through one readout to one bit.
+
+The readout is the same small layer at every step, ``y_t = h_t W_y + b_y``, one logit per step;
+a logit above 0 means bit 1. Every h_t feeds the output, not only the last one.
+"""
+import numpy as np
+import tensorflow as tf
+
+from .bits import from_bits, pair_to_input, width_for_sum
+from .gru import GRU, PARAMETER_NAMES
+
+
+class Adder(tf.Module):
+    """A GRU over the two operands' bits plus a readout to each bit of the sum.
+
+    >>> adder = Adder(hidden_size=4, seed=0)
+    >>> adder(np.zeros((3, 7, 2), np.float32)).shape      # one logit per bit
+    TensorShape([3, 7, 1])
+    >>> isinstance(adder.add(3, 1), int)                   # untrained, so not yet 4
+    True
+    """
+
+    def __init__(self, hidden_size=16, seed=0, dtype=tf.float32):
+        super().__init__()
+        self.hidden_size = int(hidden_size)
+        self.gru = GRU(input_size=2, hidden_size=self.hidden_size, seed=seed, dtype=dtype)
+        rng = np.random.default_rng([seed, 1])
+        limit = np.sqrt(6 / (self.hidden_size + 1))
+        self.W_y = tf.Variable(rng.uniform(-limit, limit, (self.hidden_size, 1)), dtype=dtype, name="W_y")
+        self.b_y = tf.Variable(tf.zeros(1, dtype), name="b_y")
+
+    def __call__(self, x):
+        """Logits for every bit of the sum, (batch, time, 1), from ``x`` of shape (batch, time, 2)."""
+        return self.gru(x) @ self.W_y + self.b_y
+
+    def predict_bits(self, x):
+        """The predicted bits of the sum (0 or 1), shape (batch, time), as a NumPy int array."""
+        return (self(x).numpy()[..., 0] > 0).astype(np.int64)
+
+    def add(self, a, b, width=None):
+        """The network's answer to ``a + b`` for non-negative Python ints of any size.
+
+        ``width`` is the number of steps it reads; by default, exactly what the sum needs.
+        """
+        width = width_for_sum(a, b) if width is None else width
+        return from_bits(self.predict_bits(pair_to_input(a, b, width))[0])
+
+    def save(self, path):
+        """Write the weights with ``tf.train.Checkpoint``; returns the checkpoint's path."""
+        return tf.train.Checkpoint(adder=self).write(str(path))
+
+    def _checkpoint_keys(self):
+        keys = {f"adder/gru/{name}": getattr(self.gru, name) for name in PARAMETER_NAMES}
+        keys.update({"adder/W_y": self.W_y, "adder/b_y": self.b_y})
+        return keys
+
+    def restore(self, path):
+        """Read weights written by ``save``; a checkpoint of another shape is a clear ValueError."""
+        try:
+            stored = tf.train.load_checkpoint(str(path)).get_variable_to_shape_map()
+        except (tf.errors.NotFoundError, ValueError) as error:
+            raise ValueError(f"no adder checkpoint at {path!r}") from error
+        for key, variable in self._checkpoint_keys().items():
+            shape = stored.get(f"{key}/.ATTRIBUTES/VARIABLE_VALUE")
+            if shape is None:
+                raise ValueError(f"checkpoint {path!r} has no {key}: it was not written by Adder.save")
+            if tuple(shape) != tuple(variable.shape):
+                raise ValueError(f"checkpoint {path!r} does not fit this adder: {key} has shape "
+                                 f"{tuple(shape)} there, {tuple(variable.shape)} here "
+                                 f"(hidden_size {self.hidden_size})")
+        tf.train.Checkpoint(adder=self).read(str(path)).assert_existing_objects_matched()
+        return self
