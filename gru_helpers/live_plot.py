@@ -23,7 +23,7 @@ class LivePlot:
     """
 
     def __init__(self, title="Training", interval=0.5, xlabel="training step", figsize=(9, 3.2)):
-        self.interval, self.last_draw, self.history = interval, 0.0, None
+        self.interval, self.last_draw, self.history = interval, float("-inf"), None
         self.fig, (self.ax_loss, self.ax_exact) = plt.subplots(1, 2, figsize=figsize)
         self.fig.suptitle(title)
         self.train_line, = self.ax_loss.plot([], [], "-", color="tab:blue", label="training batch")

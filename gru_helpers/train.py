@@ -62,6 +62,8 @@ def train(adder, steps, width=17, batch_size=64, learning_rate=0.01, loss="cross
     [1, 2, 3]
     """
     steps, width = check_non_negative("steps", steps), check_width(width)
+    if loss not in LOSSES:
+        raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
     loss_fn = LOSSES[loss]
     rng = np.random.default_rng(seed)
     if validation is None:

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gru_helpers.adder import Adder
+from gru_helpers.train import train
+
+
+@pytest.fixture(scope="module")
+def trained():
+    adder = Adder(hidden_size=16, seed=0)
+    history = train(adder, steps=500, seed=0, stop_when_exact=True)
+    assert history.validation_exact[-1] == 1.0
+    return adder
+
+
+def test_one_logit_per_bit_for_any_batch_and_length():
+    adder = Adder(hidden_size=3)
+    for batch, time in [(1, 1), (2, 5), (7, 40)]:
+        assert adder(np.zeros((batch, time, 2), np.float32)).shape == (batch, time, 1)
+        bits = adder.predict_bits(np.zeros((batch, time, 2), np.float32))
+        assert bits.shape == (batch, time) and set(np.unique(bits)) <= {0, 1}
+
+
+def test_every_hidden_state_feeds_the_output():
+    adder = Adder(hidden_size=4, seed=1)
+    x = np.random.default_rng(0).integers(0, 2, (1, 6, 2)).astype(np.float32)
+    expected = adder.gru(x).numpy() @ adder.W_y.numpy() + adder.b_y.numpy()
+    np.testing.assert_allclose(adder(x).numpy(), expected, atol=1e-6)
+
+
+def test_trained_adder_adds(trained):
+    assert trained.add(3, 1) == 4
+    assert trained.add(0, 0) == 0
+    assert trained.add(2**16 - 1, 2**16 - 1) == 2**17 - 2
+
+
+def test_trained_adder_adds_far_longer_numbers_than_it_saw(trained):
+    a, b = 3**400, 2**600 - 1
+    assert trained.add(a, b) == a + b
+
+
+def test_add_rejects_bad_numbers(trained):
+    with pytest.raises(ValueError, match="expected a non-negative integer, got -1"):
+        trained.add(-1, 2)
+    with pytest.raises(TypeError, match="expected an integer, got 1.5"):
+        trained.add(1.5, 2)
+    with pytest.raises(ValueError, match="width 2 is too small for 7"):
+        trained.add(7, 1, width=2)
+
+
+def test_save_and_restore_round_trip(trained, tmp_path):
+    path = trained.save(tmp_path / "adder")
+    copy = Adder(hidden_size=16, seed=5).restore(path)
+    for mine, theirs in zip(copy.trainable_variables, trained.trainable_variables):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    assert copy.add(1234, 4321) == 5555
+
+
+def test_restore_of_another_size_names_the_mismatch(trained, tmp_path):
+    path = trained.save(tmp_path / "adder")
+    with pytest.raises(ValueError, match=r"does not fit this adder: adder/gru/W_z has shape \(2, 16\) there, \(2, 8\) here"):
+        Adder(hidden_size=8).restore(path)
+
+
+def test_restore_of_something_else_says_so(tmp_path):
+    path = tf.train.Checkpoint(weights=tf.Variable(tf.zeros(3))).write(str(tmp_path / "other"))
+    with pytest.raises(ValueError, match="not written by Adder.save"):
+        Adder(hidden_size=4).restore(path)
+    with pytest.raises(ValueError, match="no adder checkpoint at"):
+        Adder(hidden_size=4).restore(tmp_path / "missing")
