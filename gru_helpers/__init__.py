@@ -4,8 +4,9 @@ from .bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width
 from .gru import GRU, PARAMETER_NAMES, from_keras_weights, to_keras_weights
 from .live_plot import LivePlot, LivePlotCallback
 from .train import History, cross_entropy, exact_share, squared_error, train
+from .widgets import adder_app
 
 __all__ = ["Adder", "GRU", "PARAMETER_NAMES", "History", "LivePlot", "LivePlotCallback",
-           "add_bits", "cross_entropy", "exact_share", "from_bits", "from_keras_weights",
+           "adder_app", "add_bits", "cross_entropy", "exact_share", "from_bits", "from_keras_weights",
            "make_batch", "pair_to_input", "squared_error", "to_bits", "to_keras_weights",
            "train", "width_for_sum"]

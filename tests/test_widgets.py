@@ -1,0 +1,132 @@
+"""The interactive adder's callbacks, driven as JupyterLab drives them: set a widget's value, read the result."""
+import base64
+import re
+
+import numpy as np
+import pytest
+
+from gru_helpers import Adder, adder_app, train
+from gru_helpers.widgets import MAX_DIGITS, SHOWN_BITS, parse_sum
+
+
+@pytest.fixture(scope="module")
+def trained():
+    adder = Adder(hidden_size=16, seed=0)
+    history = train(adder, steps=400, seed=0, stop_when_exact=True)
+    assert history.validation_exact[-1] == 1.0
+    return adder
+
+
+@pytest.fixture
+def app(trained):
+    return adder_app(trained)
+
+
+def shown(app):
+    """The network's sum, the true sum and the verdict the result area shows."""
+    value = app.result.value
+    network = re.search(r'class="adder-network-sum">(\d+)<', value).group(1)
+    true = re.search(r'class="adder-true-sum">(\d+)<', value).group(1)
+    verdict = re.search(r'class="adder-verdict"[^>]*>([^<]+)<', value).group(1)
+    return int(network), int(true), verdict
+
+
+def error(app):
+    match = re.fullmatch(r'<div class="adder-error"[^>]*>([^<]+)</div>', app.result.value)
+    return match and match.group(1)
+
+
+def test_starts_with_a_sum_on_show(app):
+    assert app.text.value == "107 + 46"
+    assert shown(app) == (153, 153, "they agree")
+
+
+def test_moving_a_slider_writes_the_sum_and_shows_it(app):
+    app.a.value = 200
+    assert app.text.value == "200 + 46"
+    assert shown(app) == (246, 246, "they agree")
+    app.b.value = 55
+    assert app.text.value == "200 + 55"
+    assert shown(app) == (255, 255, "they agree")
+
+
+@pytest.mark.parametrize("a, b", [(0, 0), (0, 255), (255, 255)])
+def test_edges_of_the_width(app, a, b):
+    app.a.value, app.b.value = a, b
+    assert app.a.max == app.b.max == 255
+    assert shown(app) == (a + b, a + b, "they agree")
+
+
+def test_bits_set_the_sliders_largest_value(app):
+    app.a.value = 200
+    app.bits.value = 4
+    assert (app.a.max, app.a.value, app.b.value) == (15, 15, 15)
+    assert app.text.value == "15 + 15"
+    assert shown(app) == (30, 30, "they agree")
+    app.bits.value = 16
+    app.a.value = app.b.value = 2**16 - 1
+    assert shown(app) == (2**17 - 2, 2**17 - 2, "they agree")
+
+
+def test_the_text_box_takes_a_200_digit_sum_and_leaves_the_sliders(app):
+    a, b = int("7" * 200), int("3" * 199 + "9")
+    app.text.value = f"{a} + {b}"
+    assert shown(app) == (a + b, a + b, "they agree")
+    assert f"the lowest {SHOWN_BITS} of {(a + b).bit_length()}" in app.result.value
+    assert (app.a.value, app.b.value) == (107, 46)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "Type a sum such as 12 + 30"),
+    ("   ", "Type a sum such as 12 + 30"),
+    ("-3 + 4", "-3 is negative"),
+    ("3 + -4", "-4 is negative"),
+    ("3.5 + 1", "'3.5' is not a whole number"),
+    ("1e5 + 2", "'1e5' is not a whole number"),
+    ("\u0663 + 4", "is not a whole number"),          # an Arabic-Indic 3: digits 0 to 9 only
+    ("abc", "Write two whole numbers joined by one +"),
+    ("1 + 2 + 3", "Write two whole numbers joined by one +"),
+    ("3 +", "One side of the + is empty"),
+    ("<b>1</b> + 2", "&lt;b&gt;1&lt;/b&gt;"),          # shown as text, not as HTML
+    ("1" * (MAX_DIGITS + 1) + " + 1", f"more than this app takes ({MAX_DIGITS})"),
+])
+def test_bad_input_shows_a_message_and_the_app_keeps_working(app, text, message):
+    app.text.value = text
+    assert message in error(app)
+    assert "Traceback" not in app.result.value
+    app.text.value = "2 + 2"
+    assert shown(app) == (4, 4, "they agree")
+
+
+def test_a_slider_replaces_bad_text(app):
+    app.text.value = "-1 + 1"
+    app.a.value = 1
+    assert app.text.value == "1 + 46"
+    assert shown(app) == (47, 47, "they agree")
+
+
+def test_parse_sum_reads_spaces_and_big_numbers():
+    assert parse_sum("  12+30 ") == (12, 30)
+    assert parse_sum(f"{10**199} + 0") == (10**199, 0)
+
+
+def test_carries_are_marked_and_wrong_bits_are_red():
+    adder = Adder(hidden_size=4)
+    adder.W_y.assign(np.zeros((4, 1), np.float32))
+    adder.b_y.assign([-1.0])                           # every logit below 0: it always says 0
+    app = adder_app(adder)
+    app.a.value, app.b.value = 3, 1                    # 0b11 + 0b01: carries into bits 1 and 2
+    assert shown(app) == (0, 4, "they differ")
+    carry_row = re.search(r"<th[^>]*>carry in</th>(.*?)</tr>", app.result.value).group(1)
+    assert carry_row.count("background:#fde68a") == 2
+    assert app.result.value.count("background:#fca5a5") == 1   # the one 1-bit of 4
+
+
+def test_the_update_gate_picture_is_a_png(app):
+    picture = re.search(r'class="adder-gates"[^>]*src="data:image/png;base64,([^"]+)"', app.result.value)
+    assert base64.b64decode(picture.group(1)).startswith(b"\x89PNG")
+
+
+def test_the_app_text_repr_is_short_and_has_no_picture(app):
+    text = app._repr_mimebundle_()["text/plain"]
+    assert text.startswith("VBox(children=(IntSlider(") and "base64" not in text
