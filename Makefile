@@ -2,6 +2,11 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# TensorFlow writes C++ start-up notices under the first cell that imports it; the oneDNN one is
+# printed whatever the log level, unless oneDNN's custom operations are off. The kernels of
+# JupyterLab and of `make execute` get these from the kernelspec; nbval's from conftest.py;
+# Binder's from binder/postBuild.
+KERNEL_ENV := --env TF_CPP_MIN_LOG_LEVEL 3 --env TF_ENABLE_ONEDNN_OPTS 0
 
 .PHONY: lab test chromium execute bench
 
@@ -9,6 +14,7 @@ $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix $(KERNEL_ENV)
 	touch $@
 
 lab: $(VENV)/installed  ## set up, then open JupyterLab on the first notebook
@@ -24,7 +30,7 @@ chromium:
 	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 execute: $(VENV)/installed  ## re-run every notebook in place, refreshing its stored outputs
-	cd notebooks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb
+	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb
 
 bench: $(VENV)/installed  ## print the speed and memory figures
 	$(BIN)/python bench/run.py

@@ -1,12 +1,13 @@
 """Test-wide settings: quiet TensorFlow in notebook kernels, and keep stderr out of nbval's comparison.
 
 Notebook kernels are started by nbval and inherit this process's environment, so TensorFlow's C++
-log lines stay out of their outputs. Whatever still reaches stderr (a library's warning) is not
+log lines stay out of their outputs (the same variables as the kernelspec the Makefile installs). Whatever still reaches stderr (a library's warning) is not
 part of what a notebook claims, so strict nbval compares every output except stderr streams.
 """
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # else a oneDNN notice is printed at any log level
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 try:

@@ -30,7 +30,7 @@ class LivePlot:
         self.train_line, = self.ax_loss.plot([], [], "-", color="tab:blue", label=train_label)
         self.validation_line, = self.ax_loss.plot([], [], "-", color="tab:red", label="held-out")
         self.ax_loss.set(xlabel=xlabel, ylabel="loss", yscale="log")
-        self.ax_loss.legend(loc="upper right")
+        self.ax_loss.legend(loc="lower left")  # the curves fall from the upper left
         self.exact_line, = self.ax_exact.plot([], [], "-", color="tab:green")
         self.ax_exact.set(xlabel=xlabel, ylabel="held-out sums exactly right (%)", ylim=(-5, 105))
         self.fig.tight_layout()
@@ -51,7 +51,8 @@ class LivePlot:
             for ax in (self.ax_loss, self.ax_exact):
                 ax.relim()
                 ax.autoscale_view()
-        self.handle.update(self.fig)
+        if self.handle is not None:  # None outside IPython, where there is nothing to update
+            self.handle.update(self.fig)
         self.last_draw = time.monotonic()
 
     def close(self):

@@ -73,3 +73,10 @@ def test_keras_callback_plots_each_epoch(handles):
     assert len(callback.history_so_far.validation_loss) == 3
     assert handles[0].updates == 3 + 1
     assert plt.get_fignums() == []
+
+
+def test_outside_ipython_it_draws_without_a_display(monkeypatch):
+    monkeypatch.setattr(live_plot, "display", lambda fig, display_id: None)
+    with LivePlot(interval=0) as plot:
+        plot(history(3))
+    assert list(plot.validation_line.get_xdata()) == [1, 2, 3]
