@@ -3,15 +3,6 @@ import pytest
 import tensorflow as tf
 
 from gru_helpers.adder import Adder
-from gru_helpers.train import train
-
-
-@pytest.fixture(scope="module")
-def trained():
-    adder = Adder(hidden_size=16, seed=0)
-    history = train(adder, steps=500, seed=0, stop_when_exact=True)
-    assert history.validation_exact[-1] == 1.0
-    return adder
 
 
 def test_one_logit_per_bit_for_any_batch_and_length():

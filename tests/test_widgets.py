@@ -5,16 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from gru_helpers import Adder, adder_app, train
+from gru_helpers import Adder, adder_app
 from gru_helpers.widgets import MAX_DIGITS, SHOWN_BITS, parse_sum
-
-
-@pytest.fixture(scope="module")
-def trained():
-    adder = Adder(hidden_size=16, seed=0)
-    history = train(adder, steps=400, seed=0, stop_when_exact=True)
-    assert history.validation_exact[-1] == 1.0
-    return adder
 
 
 @pytest.fixture
