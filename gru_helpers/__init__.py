@@ -1,12 +1,13 @@
 """The code the notebooks share: bits, the GRU, the adder, training and the live plot."""
 from .adder import Adder
 from .bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width_for_sum
+from .fast_gru import FastGRU
 from .gru import GRU, PARAMETER_NAMES, from_keras_weights, to_keras_weights
 from .live_plot import LivePlot, LivePlotCallback
 from .train import History, cross_entropy, exact_share, squared_error, train
 from .widgets import adder_app
 
-__all__ = ["Adder", "GRU", "PARAMETER_NAMES", "History", "LivePlot", "LivePlotCallback",
+__all__ = ["Adder", "FastGRU", "GRU", "PARAMETER_NAMES", "History", "LivePlot", "LivePlotCallback",
            "adder_app", "add_bits", "cross_entropy", "exact_share", "from_bits", "from_keras_weights",
            "make_batch", "pair_to_input", "squared_error", "to_bits", "to_keras_weights",
            "train", "width_for_sum"]

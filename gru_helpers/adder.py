@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from .bits import from_bits, pair_to_input, width_for_sum
+from .fast_gru import FastGRU
 from .gru import GRU, PARAMETER_NAMES
 
 
@@ -20,10 +21,12 @@ class Adder(tf.Module):
     True
     """
 
-    def __init__(self, hidden_size=16, seed=0, dtype=tf.float32):
+    def __init__(self, hidden_size=16, seed=0, dtype=tf.float32, fast=False):
+        """``fast=True`` runs the same GRU as ``FastGRU`` (fused, unrolled): same weights, same sums."""
         super().__init__()
         self.hidden_size = int(hidden_size)
-        self.gru = GRU(input_size=2, hidden_size=self.hidden_size, seed=seed, dtype=dtype)
+        gru_class = FastGRU if fast else GRU
+        self.gru = gru_class(input_size=2, hidden_size=self.hidden_size, seed=seed, dtype=dtype)
         rng = np.random.default_rng([seed, 1])
         limit = np.sqrt(6 / (self.hidden_size + 1))
         self.W_y = tf.Variable(rng.uniform(-limit, limit, (self.hidden_size, 1)), dtype=dtype, name="W_y")

@@ -31,7 +31,12 @@ LOSSES = {"cross_entropy": cross_entropy, "squared_error": squared_error}
 
 def exact_share(adder, x, y):
     """The share of additions in (x, y) whose every bit the adder gets right, from 0 to 1."""
-    right = adder.predict_bits(x) == y[..., 0]
+    return exact_share_of_logits(adder(x), y)
+
+
+def exact_share_of_logits(logits, y):
+    """``exact_share`` from logits already computed: a bit is 1 where its logit is above 0."""
+    right = (np.asarray(logits)[..., 0] > 0) == y[..., 0]
     return float(np.mean(right.all(axis=1)))
 
 
@@ -46,7 +51,7 @@ class History:
 
 def train(adder, steps, width=17, batch_size=64, learning_rate=0.01, loss="cross_entropy",
           seed=0, fixed_batch=None, validation=None, eval_every=25, callback=None,
-          stop_when_exact=False):
+          stop_when_exact=False, jit_compile=False):
     """Train ``adder`` for at most ``steps`` steps; returns a ``History``.
 
     Each step draws a fresh batch of ``batch_size`` additions ``width`` bits long, unless
@@ -54,7 +59,8 @@ def train(adder, steps, width=17, batch_size=64, learning_rate=0.01, loss="cross
     Every ``eval_every`` steps (and at the last) it measures the loss and the exact-sum share on
     ``validation=(x, y)`` (by default 1000 held-out additions of the training width), then calls
     ``callback(history)``. With ``stop_when_exact`` it stops once every held-out sum is exact.
-    The same ``seed`` gives the same run.
+    The same ``seed`` gives the same run. ``jit_compile=True`` compiles the step with XLA: each
+    step is faster, but compiling takes seconds, so it pays off only for long runs.
 
     >>> from gru_helpers.adder import Adder
     >>> history = train(Adder(hidden_size=4), steps=3, eval_every=1)
@@ -70,9 +76,13 @@ def train(adder, steps, width=17, batch_size=64, learning_rate=0.01, loss="cross
         validation = make_batch(np.random.default_rng([seed, 2**31]), 1000, width)
     optimizer = keras.optimizers.Adam(learning_rate)
     variables = adder.trainable_variables
+    optimizer.build(variables)  # Adam's moments made now, so the step below is traced once, not twice
+    dtype = variables[0].dtype  # batches are float32; the adder may be float64
+    validation = tuple(np.asarray(part, dtype.as_numpy_dtype) for part in validation)
 
-    @tf.function
+    @tf.function(autograph=False, jit_compile=jit_compile)  # no Python control flow to convert
     def train_step(x, y):
+        x, y = tf.cast(x, dtype), tf.cast(y, dtype)
         with tf.GradientTape() as tape:
             value = loss_fn(adder(x), y)
         optimizer.apply_gradients(zip(tape.gradient(value, variables), variables))
@@ -83,10 +93,11 @@ def train(adder, steps, width=17, batch_size=64, learning_rate=0.01, loss="cross
         x, y = fixed_batch if fixed_batch is not None else make_batch(rng, batch_size, width)
         train_loss = train_step(x, y)
         if step % eval_every == 0 or step == steps:
+            logits = adder(validation[0])
             history.step.append(step)
             history.train_loss.append(float(train_loss))
-            history.validation_loss.append(float(loss_fn(adder(validation[0]), validation[1])))
-            history.validation_exact.append(exact_share(adder, *validation))
+            history.validation_loss.append(float(loss_fn(logits, validation[1])))
+            history.validation_exact.append(exact_share_of_logits(logits, validation[1]))
             if callback is not None:
                 callback(history)
             if stop_when_exact and history.validation_exact[-1] == 1.0:

@@ -222,18 +222,26 @@ def _save(path, state):
     (path / STATE_FILE).write_text(json.dumps(state, indent=1))
 
 
+# A child starts with the peak memory of the process that forked it (Linux keeps it across exec),
+# so a command started straight from a process that holds TensorFlow (pytest, the benchmark) could
+# never report less than that process's size. A small process of its own in between measures it.
+PEAK_OF_CHILDREN = ("import pathlib, resource, subprocess, sys; "
+                    "status = subprocess.run(sys.argv[2:]).returncode; "
+                    "pathlib.Path(sys.argv[1]).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+                    "sys.exit(status)")
+
+
 def run_with_peak_memory(cmd, **kwargs):
     """Run ``cmd`` and return (exit status, its stdout and stderr, peak resident bytes).
 
     The peak is the largest resident set of the command and every process it started and waited
-    for (a notebook's kernel, for pytest with nbval): ``wait4`` reports their maximum.
+    for (a notebook's kernel, for pytest with nbval or nbconvert).
     """
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT, **kwargs)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        output.seek(0)
-        return process.returncode, output.read().decode(errors="replace"), usage.ru_maxrss * 1024
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = pathlib.Path(folder) / "peak"
+        result = subprocess.run([sys.executable, "-c", PEAK_OF_CHILDREN, str(peak_file), *map(str, cmd)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", **kwargs)
+        return result.returncode, result.stdout, int(peak_file.read_text()) * 1024
 
 
 if __name__ == "__main__":  # build it by hand: python tests/binder_venv.py [path]
