@@ -31,19 +31,10 @@ STATE_FILE = "binder-venv.json"
 
 
 def repository_files(repo=ROOT):
-    """The files a clone of ``repo``'s working tree would hold: tracked and not-ignored untracked files.
-
-    Tracked files that .gitignore excludes (a committed virtual environment, egg-info) are left
-    out: they are nothing Binder should rely on.
-    """
-    def listed(*options):
-        out = subprocess.run(["git", "ls-files", "-z", *options], cwd=repo, check=True,
-                             capture_output=True).stdout.decode()
-        return {name for name in out.split("\0") if name}
-
-    wanted = listed("--cached", "--others", "--exclude-standard")
-    tracked_but_ignored = listed("--cached", "--ignored", "--exclude-standard")
-    return sorted(name for name in wanted - tracked_but_ignored if (repo / name).is_file())
+    """The files a clone of ``repo``'s working tree would hold: tracked and not-ignored untracked files."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=repo,
+                         check=True, capture_output=True).stdout.decode()
+    return sorted(name for name in out.split("\0") if name and (repo / name).is_file())
 
 
 def copy_repository(dest, repo=ROOT, names=None):
