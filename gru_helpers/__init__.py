@@ -1,4 +1,5 @@
-"""The code the notebooks share: bits, the GRU, the adder, training and the live plot."""
+"""The code the notebooks share: bits, the GRU (and its fast twin), the adder, training, the live plot
+and the interactive adder app."""
 from .adder import Adder
 from .bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width_for_sum
 from .fast_gru import FastGRU
