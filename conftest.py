@@ -1,8 +1,9 @@
 """Test-wide settings: quiet TensorFlow in notebook kernels, and keep stderr out of nbval's comparison.
 
 Notebook kernels are started by nbval and inherit this process's environment, so TensorFlow's C++
-log lines stay out of their outputs (the same variables as the kernelspec the Makefile installs). Whatever still reaches stderr (a library's warning) is not
-part of what a notebook claims, so strict nbval compares every output except stderr streams.
+log lines stay out of their outputs (the same variables as the kernelspec the Makefile installs).
+Whatever still reaches stderr (a library's warning) is not part of what a notebook claims, so
+strict nbval compares every output except stderr streams.
 """
 import os
 

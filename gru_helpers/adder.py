@@ -34,7 +34,11 @@ class Adder(tf.Module):
 
     def __call__(self, x):
         """Logits for every bit of the sum, (batch, time, 1), from ``x`` of shape (batch, time, 2)."""
-        return self.gru(x) @ self.W_y + self.b_y
+        return self.readout(self.gru(x))
+
+    def readout(self, h):
+        """One logit per step from the hidden states ``h`` (batch, time, hidden): the same W_y at every step."""
+        return h @ self.W_y + self.b_y
 
     def predict_bits(self, x):
         """The predicted bits of the sum (0 or 1), shape (batch, time), as a NumPy int array."""

@@ -60,8 +60,8 @@ def parse_sum(text):
 def run_adder(adder, a, b, steps):
     """The adder's predicted bits (steps,) and its update gate ``z`` (steps, hidden) for ``a + b``."""
     gates = adder.gru.gates(pair_to_input(a, b, steps))
-    logits = tf.constant(gates["h"]) @ adder.W_y + adder.b_y   # the readout, as in Adder.__call__
-    return (logits.numpy()[0, :, 0] > 0).astype(np.int64), gates["z"][0]
+    logits = adder.readout(tf.constant(gates["h"])).numpy()
+    return (logits[0, :, 0] > 0).astype(np.int64), gates["z"][0]
 
 
 def gate_picture(z, carries):
@@ -85,13 +85,22 @@ def gate_picture(z, carries):
     return buffer.getvalue()
 
 
+def carries_in(a, b):
+    """The carries of ``a + b`` as a number: its bit t is 1 where a carry comes into bit t.
+
+    >>> bin(carries_in(0b011, 0b001))      # 3 + 1: carries into bits 1 and 2
+    '0b110'
+    """
+    return (a + b) ^ a ^ b
+
+
 def _cell(bit, style=""):
     return f'<td style="padding:0 4px;text-align:center;{style}">{bit}</td>'
 
 
 def bit_table(a, b, predicted):
     """An HTML table of the bits, highest on the left: carries in amber, wrong network bits in red."""
-    total, carry = a + b, (a + b) ^ a ^ b   # bit t of ``carry`` is the carry into bit t
+    total, carry = a + b, carries_in(a, b)
     shown = range(min(len(predicted), SHOWN_BITS) - 1, -1, -1)
     rows = [("bit", [_cell(t, "color:#888") for t in shown]),
             ("carry in", [_cell(1, "background:#fde68a") if carry >> t & 1 else _cell("") for t in shown]),
@@ -110,7 +119,7 @@ def result_html(adder, a, b, steps):
     predicted, z = run_adder(adder, a, b, steps)
     network, true = from_bits(predicted), a + b
     shown = min(steps, SHOWN_BITS)
-    carries = [((a + b) ^ a ^ b) >> t & 1 for t in range(shown)]
+    carries = [carries_in(a, b) >> t & 1 for t in range(shown)]
     verdict = ('<span class="adder-verdict" style="color:#15803d">they agree</span>' if network == true
                else '<span class="adder-verdict" style="color:#b91c1c">they differ</span>')
     note = f" (the lowest {shown} of {steps})" if shown < steps else ""
