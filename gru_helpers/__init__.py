@@ -1,5 +1,6 @@
 """The code the notebooks share: bits, the GRU (and its fast twin), the adder, training, the live plot
 and the interactive adder app."""
+
 from .adder import Adder
 from .bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width_for_sum
 from .fast_gru import FastGRU
@@ -8,7 +9,25 @@ from .live_plot import LivePlot, LivePlotCallback
 from .train import History, cross_entropy, exact_share, squared_error, train
 from .widgets import adder_app
 
-__all__ = ["Adder", "FastGRU", "GRU", "PARAMETER_NAMES", "History", "LivePlot", "LivePlotCallback",
-           "adder_app", "add_bits", "cross_entropy", "exact_share", "from_bits", "from_keras_weights",
-           "make_batch", "pair_to_input", "squared_error", "to_bits", "to_keras_weights",
-           "train", "width_for_sum"]
+__all__ = [
+    "Adder",
+    "FastGRU",
+    "GRU",
+    "PARAMETER_NAMES",
+    "History",
+    "LivePlot",
+    "LivePlotCallback",
+    "adder_app",
+    "add_bits",
+    "cross_entropy",
+    "exact_share",
+    "from_bits",
+    "from_keras_weights",
+    "make_batch",
+    "pair_to_input",
+    "squared_error",
+    "to_bits",
+    "to_keras_weights",
+    "train",
+    "width_for_sum",
+]

@@ -3,6 +3,7 @@
 The readout is the same small layer at every step, ``y_t = h_t W_y + b_y``, one logit per step;
 a logit above 0 means bit 1. Every h_t feeds the output, not only the last one.
 """
+
 import numpy as np
 import tensorflow as tf
 
@@ -29,7 +30,9 @@ class Adder(tf.Module):
         self.gru = gru_class(input_size=2, hidden_size=self.hidden_size, seed=seed, dtype=dtype)
         rng = np.random.default_rng([seed, 1])
         limit = np.sqrt(6 / (self.hidden_size + 1))
-        self.W_y = tf.Variable(rng.uniform(-limit, limit, (self.hidden_size, 1)), dtype=dtype, name="W_y")
+        self.W_y = tf.Variable(
+            rng.uniform(-limit, limit, (self.hidden_size, 1)), dtype=dtype, name="W_y"
+        )
         self.b_y = tf.Variable(tf.zeros(1, dtype), name="b_y")
 
     def __call__(self, x):
@@ -70,10 +73,14 @@ class Adder(tf.Module):
         for key, variable in self._checkpoint_keys().items():
             shape = stored.get(f"{key}/.ATTRIBUTES/VARIABLE_VALUE")
             if shape is None:
-                raise ValueError(f"checkpoint {path!r} has no {key}: it was not written by Adder.save")
+                raise ValueError(
+                    f"checkpoint {path!r} has no {key}: it was not written by Adder.save"
+                )
             if tuple(shape) != tuple(variable.shape):
-                raise ValueError(f"checkpoint {path!r} does not fit this adder: {key} has shape "
-                                 f"{tuple(shape)} there, {tuple(variable.shape)} here "
-                                 f"(hidden_size {self.hidden_size})")
+                raise ValueError(
+                    f"checkpoint {path!r} does not fit this adder: {key} has shape "
+                    f"{tuple(shape)} there, {tuple(variable.shape)} here "
+                    f"(hidden_size {self.hidden_size})"
+                )
         tf.train.Checkpoint(adder=self).read(str(path)).assert_existing_objects_matched()
         return self

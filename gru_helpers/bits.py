@@ -3,6 +3,7 @@
 An adder reads its two operands one bit per time step. Writing the least significant bit first
 means the carry moves forward in time, the same way you carry from right to left on paper.
 """
+
 import numpy as np
 
 
@@ -51,7 +52,9 @@ def to_bits(number, width):
     number = check_non_negative("number", number)
     width = check_width(width)
     if number.bit_length() > width:
-        raise ValueError(f"width {width} is too small for {number}, which needs {number.bit_length()} bits")
+        raise ValueError(
+            f"width {width} is too small for {number}, which needs {number.bit_length()} bits"
+        )
     text = format(number, f"0{width}b")[::-1]
     return np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.float32) - ord("0")
 

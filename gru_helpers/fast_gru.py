@@ -14,6 +14,7 @@ than the cost of starting an operation, so what counts is how many operations ru
 
 Its gradient is TensorFlow's gradient of the same equations.
 """
+
 import tensorflow as tf
 
 from .gru import GRU
@@ -35,7 +36,9 @@ class FastGRU(GRU):
     def __call__(self, x, h0=None):
         """Every hidden state for ``x`` of shape (batch, time, input): shape (batch, time, hidden)."""
         x = tf.convert_to_tensor(x, dtype=self.W_z.dtype)
-        h0 = self.initial_state(x) if h0 is None else tf.convert_to_tensor(h0, dtype=self.W_z.dtype)
+        h0 = (
+            self.initial_state(x) if h0 is None else tf.convert_to_tensor(h0, dtype=self.W_z.dtype)
+        )
         W = tf.concat([self.W_z, self.W_r, self.W_h], axis=1)
         b = tf.concat([self.b_z, self.b_r, self.b_h], axis=0)
         x_zr, x_h = tf.split(x @ W + b, [2 * self.hidden_size, self.hidden_size], axis=2)

@@ -9,6 +9,7 @@ The equations (Chung et al. 2014), for one time step, row vectors, ``∘`` eleme
 
 W has shape (input, hidden), U (hidden, hidden), b (hidden,).
 """
+
 import numpy as np
 import tensorflow as tf
 
@@ -39,7 +40,9 @@ class GRU(tf.Module):
         for gate in "zrh":
             setattr(self, f"W_{gate}", weight(f"W_{gate}", self.input_size))
             setattr(self, f"U_{gate}", weight(f"U_{gate}", self.hidden_size))
-            setattr(self, f"b_{gate}", tf.Variable(tf.zeros(self.hidden_size, dtype), name=f"b_{gate}"))
+            setattr(
+                self, f"b_{gate}", tf.Variable(tf.zeros(self.hidden_size, dtype), name=f"b_{gate}")
+            )
 
     def step(self, h_tm1, x_t):
         """One time step: ``h_tm1`` (batch, hidden) and ``x_t`` (batch, input) give ``h_t``."""
@@ -58,7 +61,9 @@ class GRU(tf.Module):
         ``tf.scan`` walks the first axis, so time goes first while it runs.
         """
         x = tf.convert_to_tensor(x, dtype=self.W_z.dtype)
-        h0 = self.initial_state(x) if h0 is None else tf.convert_to_tensor(h0, dtype=self.W_z.dtype)
+        h0 = (
+            self.initial_state(x) if h0 is None else tf.convert_to_tensor(h0, dtype=self.W_z.dtype)
+        )
         x_time_major = tf.transpose(x, [1, 0, 2])
         h_time_major = tf.scan(self.step, x_time_major, initializer=h0)
         return tf.transpose(h_time_major, [1, 0, 2])
@@ -87,7 +92,9 @@ class GRU(tf.Module):
         for name in PARAMETER_NAMES:
             variable, value = getattr(self, name), np.asarray(parameters[name])
             if value.shape != tuple(variable.shape):
-                raise ValueError(f"{name}: expected shape {tuple(variable.shape)}, got {value.shape}")
+                raise ValueError(
+                    f"{name}: expected shape {tuple(variable.shape)}, got {value.shape}"
+                )
             variable.assign(value)
 
 
@@ -120,9 +127,20 @@ def from_keras_weights(weights):
     """
     kernel, recurrent_kernel, bias = (np.asarray(w) for w in weights)
     if bias.ndim != 1:
-        raise ValueError(f"expected a bias of shape (3*hidden,) as reset_after=False gives, got {bias.shape}")
+        raise ValueError(
+            f"expected a bias of shape (3*hidden,) as reset_after=False gives, got {bias.shape}"
+        )
     W_z, W_r, W_h = np.split(kernel, 3, axis=1)
     U_z, U_r, U_h = np.split(recurrent_kernel, 3, axis=1)
     b_z, b_r, b_h = np.split(bias, 3)
-    return {"W_z": -W_z, "U_z": -U_z, "b_z": -b_z, "W_r": W_r, "U_r": U_r, "b_r": b_r,
-            "W_h": W_h, "U_h": U_h, "b_h": b_h}
+    return {
+        "W_z": -W_z,
+        "U_z": -U_z,
+        "b_z": -b_z,
+        "W_r": W_r,
+        "U_r": U_r,
+        "b_r": b_r,
+        "W_h": W_h,
+        "U_h": U_h,
+        "b_h": b_h,
+    }

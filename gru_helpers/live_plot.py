@@ -3,6 +3,7 @@
 The figure is shown once with ``display(fig, display_id=True)`` and then replaced through its
 display handle, so the notebook keeps one picture (the last) instead of one per update.
 """
+
 import time
 
 import keras
@@ -22,16 +23,22 @@ class LivePlot:
             train(adder, steps=500, callback=plot)
     """
 
-    def __init__(self, title="Training", interval=0.5, xlabel="training step", train_label="training batch",
-                 figsize=(9, 3.2)):
+    def __init__(
+        self,
+        title="Training",
+        interval=0.5,
+        xlabel="training step",
+        train_label="training batch",
+        figsize=(9, 3.2),
+    ):
         self.interval, self.last_draw, self.history = interval, float("-inf"), None
         self.fig, (self.ax_loss, self.ax_exact) = plt.subplots(1, 2, figsize=figsize)
         self.fig.suptitle(title)
-        self.train_line, = self.ax_loss.plot([], [], "-", color="tab:blue", label=train_label)
-        self.validation_line, = self.ax_loss.plot([], [], "-", color="tab:red", label="held-out")
+        (self.train_line,) = self.ax_loss.plot([], [], "-", color="tab:blue", label=train_label)
+        (self.validation_line,) = self.ax_loss.plot([], [], "-", color="tab:red", label="held-out")
         self.ax_loss.set(xlabel=xlabel, ylabel="loss", yscale="log")
         self.ax_loss.legend(loc="lower left")  # the curves fall from the upper left
-        self.exact_line, = self.ax_exact.plot([], [], "-", color="tab:green")
+        (self.exact_line,) = self.ax_exact.plot([], [], "-", color="tab:green")
         self.ax_exact.set(xlabel=xlabel, ylabel="held-out sums exactly right (%)", ylim=(-5, 105))
         self.fig.tight_layout()
         self.handle = display(self.fig, display_id=True)
@@ -79,7 +86,9 @@ class LivePlotCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.history_so_far = History()
-        self.plot = LivePlot(self.title, self.interval, xlabel="epoch", train_label="training (epoch mean)")
+        self.plot = LivePlot(
+            self.title, self.interval, xlabel="epoch", train_label="training (epoch mean)"
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

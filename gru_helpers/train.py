@@ -3,6 +3,7 @@
 Drawing a new batch each step means the network never sees the same additions twice, so the
 loss on held-out additions tracks the training loss instead of drifting away from it.
 """
+
 from dataclasses import dataclass, field
 
 import keras
@@ -43,15 +44,28 @@ def exact_share_of_logits(logits, y):
 @dataclass
 class History:
     """What ``train`` measured: one entry per evaluation."""
+
     step: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
     validation_loss: list = field(default_factory=list)
     validation_exact: list = field(default_factory=list)
 
 
-def train(adder, steps, width=17, batch_size=64, learning_rate=0.01, loss="cross_entropy",
-          seed=0, fixed_batch=None, validation=None, eval_every=25, callback=None,
-          stop_when_exact=False, jit_compile=False):
+def train(
+    adder,
+    steps,
+    width=17,
+    batch_size=64,
+    learning_rate=0.01,
+    loss="cross_entropy",
+    seed=0,
+    fixed_batch=None,
+    validation=None,
+    eval_every=25,
+    callback=None,
+    stop_when_exact=False,
+    jit_compile=False,
+):
     """Train ``adder`` for at most ``steps`` steps; returns a ``History``.
 
     Each step draws a fresh batch of ``batch_size`` additions ``width`` bits long, unless
@@ -76,7 +90,9 @@ def train(adder, steps, width=17, batch_size=64, learning_rate=0.01, loss="cross
         validation = make_batch(np.random.default_rng([seed, 2**31]), 1000, width)
     optimizer = keras.optimizers.Adam(learning_rate)
     variables = adder.trainable_variables
-    optimizer.build(variables)  # Adam's moments made now, so the step below is traced once, not twice
+    optimizer.build(
+        variables
+    )  # Adam's moments made now, so the step below is traced once, not twice
     dtype = variables[0].dtype  # batches are float32; the adder may be float64
     validation = tuple(np.asarray(part, dtype.as_numpy_dtype) for part in validation)
 

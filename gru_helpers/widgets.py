@@ -11,6 +11,7 @@ reach (their largest value is ``2**bits - 1``).
 The result shows the network's sum and the true one, the bits of both with the carries marked,
 and the update gate ``z`` of every hidden unit at every step as a picture.
 """
+
 import base64
 import html
 import io
@@ -23,8 +24,8 @@ from matplotlib.figure import Figure
 
 from .bits import from_bits, pair_to_input, width_for_sum
 
-MAX_DIGITS = 500   # longer operands work too, but take seconds: the GRU reads one bit per step
-SHOWN_BITS = 64    # the table and the picture show at most this many of the lowest bits
+MAX_DIGITS = 500  # longer operands work too, but take seconds: the GRU reads one bit per step
+SHOWN_BITS = 64  # the table and the picture show at most this many of the lowest bits
 EXAMPLE = "Type a sum such as 12 + 30, then press Enter."
 
 
@@ -42,7 +43,9 @@ def parse_sum(text):
         raise ValueError(EXAMPLE)
     parts = [part.strip() for part in text.split("+")]
     if len(parts) != 2:
-        raise ValueError(f"Write two whole numbers joined by one +, such as 12 + 30 (got {text.strip()!r}).")
+        raise ValueError(
+            f"Write two whole numbers joined by one +, such as 12 + 30 (got {text.strip()!r})."
+        )
     numbers = []
     for part in parts:
         if not part:
@@ -52,7 +55,9 @@ def parse_sum(text):
         if not re.fullmatch(r"[0-9]+", part):
             raise ValueError(f"{part!r} is not a whole number: use only the digits 0 to 9.")
         if len(part) > MAX_DIGITS:
-            raise ValueError(f"A number of {len(part)} digits is more than this app takes ({MAX_DIGITS}).")
+            raise ValueError(
+                f"A number of {len(part)} digits is more than this app takes ({MAX_DIGITS})."
+            )
         numbers.append(int(part))
     return tuple(numbers)
 
@@ -67,19 +72,32 @@ def run_adder(adder, a, b, steps):
 def gate_picture(z, carries):
     """A PNG (bytes) of the update gate ``z`` (steps, hidden), highest bit on the left, carries marked."""
     steps, hidden = z.shape
-    width = max(0.2 * steps, 3.2)                 # inches of heatmap; margins are fixed, in inches
-    fig = Figure(figsize=(width + 1.4, 2.6), dpi=80)   # no layout engine: it would triple the time
+    width = max(0.2 * steps, 3.2)  # inches of heatmap; margins are fixed, in inches
+    fig = Figure(figsize=(width + 1.4, 2.6), dpi=80)  # no layout engine: it would triple the time
     ax = fig.add_axes((0.6 / (width + 1.4), 0.45 / 2.6, width / (width + 1.4), 1.75 / 2.6))
-    colorbar_ax = fig.add_axes(((width + 0.7) / (width + 1.4), 0.45 / 2.6, 0.12 / (width + 1.4), 1.75 / 2.6))
-    image = ax.imshow(z[::-1].T, aspect="auto", cmap="viridis", vmin=0, vmax=1,
-                      extent=(steps - 0.5, -0.5, hidden - 0.5, -0.5))
+    colorbar_ax = fig.add_axes(
+        ((width + 0.7) / (width + 1.4), 0.45 / 2.6, 0.12 / (width + 1.4), 1.75 / 2.6)
+    )
+    image = ax.imshow(
+        z[::-1].T,
+        aspect="auto",
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        extent=(steps - 0.5, -0.5, hidden - 0.5, -0.5),
+    )
     carried = np.flatnonzero(carries)
     ax.plot(carried, np.full(carried.shape, -1.2), "v", color="tab:orange", clip_on=False)
     ax.set_xlabel("bit (read from right to left)")
     ax.set_ylabel("hidden unit")
     ax.xaxis.get_major_locator().set_params(integer=True)
     fig.colorbar(image, cax=colorbar_ax, label="z")
-    fig.text(0.1 / (width + 1.4), 0.94, "The update gate z at each bit; ▼ marks a carry coming in", fontsize=10)
+    fig.text(
+        0.1 / (width + 1.4),
+        0.94,
+        "The update gate z at each bit; ▼ marks a carry coming in",
+        fontsize=10,
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -102,15 +120,25 @@ def bit_table(a, b, predicted):
     """An HTML table of the bits, highest on the left: carries in amber, wrong network bits in red."""
     total, carry = a + b, carries_in(a, b)
     shown = range(min(len(predicted), SHOWN_BITS) - 1, -1, -1)
-    rows = [("bit", [_cell(t, "color:#888") for t in shown]),
-            ("carry in", [_cell(1, "background:#fde68a") if carry >> t & 1 else _cell("") for t in shown]),
-            ("a", [_cell(a >> t & 1) for t in shown]),
-            ("b", [_cell(b >> t & 1) for t in shown]),
-            ("network", [_cell(predicted[t], "" if predicted[t] == total >> t & 1 else "background:#fca5a5")
-                         for t in shown]),
-            ("true sum", [_cell(total >> t & 1) for t in shown])]
+    rows = [
+        ("bit", [_cell(t, "color:#888") for t in shown]),
+        (
+            "carry in",
+            [_cell(1, "background:#fde68a") if carry >> t & 1 else _cell("") for t in shown],
+        ),
+        ("a", [_cell(a >> t & 1) for t in shown]),
+        ("b", [_cell(b >> t & 1) for t in shown]),
+        (
+            "network",
+            [
+                _cell(predicted[t], "" if predicted[t] == total >> t & 1 else "background:#fca5a5")
+                for t in shown
+            ],
+        ),
+        ("true sum", [_cell(total >> t & 1) for t in shown]),
+    ]
     header = '<th style="text-align:left;padding-right:8px;white-space:nowrap">'
-    body = "".join(f'<tr>{header}{name}</th>{"".join(cells)}</tr>' for name, cells in rows)
+    body = "".join(f"<tr>{header}{name}</th>{''.join(cells)}</tr>" for name, cells in rows)
     return f'<table class="adder-bits" style="font-family:monospace;border-collapse:collapse">{body}</table>'
 
 
@@ -120,20 +148,25 @@ def result_html(adder, a, b, steps):
     network, true = from_bits(predicted), a + b
     shown = min(steps, SHOWN_BITS)
     carries = [carries_in(a, b) >> t & 1 for t in range(shown)]
-    verdict = ('<span class="adder-verdict" style="color:#15803d">they agree</span>' if network == true
-               else '<span class="adder-verdict" style="color:#b91c1c">they differ</span>')
+    verdict = (
+        '<span class="adder-verdict" style="color:#15803d">they agree</span>'
+        if network == true
+        else '<span class="adder-verdict" style="color:#b91c1c">they differ</span>'
+    )
     note = f" (the lowest {shown} of {steps})" if shown < steps else ""
     picture = base64.b64encode(gate_picture(z[:shown], carries)).decode("ascii")
     # width 0 and min-width 100%: as wide as the notebook, never wider; long rows scroll sideways
-    return (f'<div style="width:0;min-width:100%;overflow-x:auto">'
-            f'<div style="word-break:break-all">{a} + {b}: the network says '
-            f'<b class="adder-network-sum">{network}</b>, the true sum is '
-            f'<b class="adder-true-sum">{true}</b>: {verdict}.</div>'
-            f'<div style="margin-top:6px">Its bits{note}, highest on the left; '
-            f'the network reads them from right to left, one per step:</div>'
-            f'{bit_table(a, b, predicted)}'
-            f'<img class="adder-gates" alt="the update gate at each bit" src="data:image/png;base64,{picture}">'
-            f'</div>')
+    return (
+        f'<div style="width:0;min-width:100%;overflow-x:auto">'
+        f'<div style="word-break:break-all">{a} + {b}: the network says '
+        f'<b class="adder-network-sum">{network}</b>, the true sum is '
+        f'<b class="adder-true-sum">{true}</b>: {verdict}.</div>'
+        f'<div style="margin-top:6px">Its bits{note}, highest on the left; '
+        f"the network reads them from right to left, one per step:</div>"
+        f"{bit_table(a, b, predicted)}"
+        f'<img class="adder-gates" alt="the update gate at each bit" src="data:image/png;base64,{picture}">'
+        f"</div>"
+    )
 
 
 def adder_app(adder, bits=8, max_bits=16):
@@ -154,20 +187,27 @@ def adder_app(adder, bits=8, max_bits=16):
     <div class="adder-error" style="color:#b91c1c">'3.5' is not a whole number: use only the digits 0 to 9.</div>
     """
     slider = dict(min=0, max=2**bits - 1, continuous_update=False)
-    bits_slider = widgets.IntSlider(value=bits, min=1, max=max_bits, description="bits",
-                                    continuous_update=False)
+    bits_slider = widgets.IntSlider(
+        value=bits, min=1, max=max_bits, description="bits", continuous_update=False
+    )
     a = widgets.IntSlider(value=107 % 2**bits, description="a", **slider)
     b = widgets.IntSlider(value=46 % 2**bits, description="b", **slider)
-    text = widgets.Text(description="a + b", placeholder="12 + 30", continuous_update=False,
-                        layout=widgets.Layout(width="95%"))
+    text = widgets.Text(
+        description="a + b",
+        placeholder="12 + 30",
+        continuous_update=False,
+        layout=widgets.Layout(width="95%"),
+    )
     result = widgets.HTML(layout=widgets.Layout(width="100%"))
 
     def show(change=None):
         try:
             x, y = parse_sum(text.value)
         except ValueError as error:
-            result.value = (f'<div class="adder-error" style="color:#b91c1c">'
-                            f'{html.escape(str(error), quote=False)}</div>')
+            result.value = (
+                f'<div class="adder-error" style="color:#b91c1c">'
+                f"{html.escape(str(error), quote=False)}</div>"
+            )
             return
         steps = max(bits_slider.value + 1, width_for_sum(x, y))
         result.value = result_html(adder, x, y, steps)
@@ -177,10 +217,10 @@ def adder_app(adder, bits=8, max_bits=16):
         if text.value == new:
             show()
         else:
-            text.value = new   # which shows it
+            text.value = new  # which shows it
 
     def bits_changed(change):
-        a.max = b.max = 2**bits_slider.value - 1   # lowers a or b to fit, if need be
+        a.max = b.max = 2**bits_slider.value - 1  # lowers a or b to fit, if need be
         slider_moved()
 
     a.observe(slider_moved, "value")
@@ -189,8 +229,14 @@ def adder_app(adder, bits=8, max_bits=16):
     text.observe(show, "value")
 
     app = widgets.VBox([bits_slider, a, b, text, result])
-    for widget, name in [(app, "app"), (bits_slider, "bits"), (a, "a"), (b, "b"), (text, "text"),
-                         (result, "result")]:
+    for widget, name in [
+        (app, "app"),
+        (bits_slider, "bits"),
+        (a, "a"),
+        (b, "b"),
+        (text, "text"),
+        (result, "result"),
+    ]:
         widget.add_class(f"adder-{name}")
     app.bits, app.a, app.b, app.text, app.result = bits_slider, a, b, text, result
     slider_moved()

@@ -13,6 +13,7 @@ and the tooling pins stay the same (their hash is recorded in the venv); when ot
 (gru_helpers), postBuild runs again in it. The benchmark script imports this file by path to
 measure the notebooks in the same environment.
 """
+
 import contextlib
 import fcntl
 import hashlib
@@ -32,8 +33,12 @@ STATE_FILE = "binder-venv.json"
 
 def repository_files(repo=ROOT):
     """The files a clone of ``repo``'s working tree would hold: tracked and not-ignored untracked files."""
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=repo,
-                         check=True, capture_output=True).stdout.decode()
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
     return sorted(name for name in out.split("\0") if name and (repo / name).is_file())
 
 
@@ -57,7 +62,9 @@ def _runtime_python(repo):
         return sys.executable  # `-m venv` from inside a venv builds on the base interpreter
     found = shutil.which("python{}.{}".format(*version))
     if found is None:
-        raise RuntimeError("binder/runtime.txt asks for Python {}.{}, which is not installed".format(*version))
+        raise RuntimeError(
+            "binder/runtime.txt asks for Python {}.{}, which is not installed".format(*version)
+        )
     return found
 
 
@@ -86,8 +93,10 @@ def _run(cmd, **kwargs):
     """Run ``cmd``; on failure raise with its whole output, so a test report shows why."""
     result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} exited with {result.returncode}:\n"
-                           f"{result.stdout}\n{result.stderr}")
+        raise RuntimeError(
+            f"{' '.join(map(str, cmd))} exited with {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
     return result.stdout
 
 
@@ -98,14 +107,23 @@ def _freeze(python):
 
 def site_packages_bytes(python):
     """Bytes in the venv's site-packages (what pip installed there)."""
-    folder = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
-    return sum(f.stat().st_size for f in pathlib.Path(folder).rglob("*") if f.is_file() and not f.is_symlink())
+    folder = _run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+    ).strip()
+    return sum(
+        f.stat().st_size
+        for f in pathlib.Path(folder).rglob("*")
+        if f.is_file() and not f.is_symlink()
+    )
 
 
 def venv_environment(python):
     """The environment a command in the venv should get: its bin first on PATH, nothing of ours leaking in."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")
+    }
     env["VIRTUAL_ENV"] = str(pathlib.Path(python).parent.parent)
     env["PATH"] = str(pathlib.Path(python).parent) + os.pathsep + env.get("PATH", "")
     return env
@@ -118,8 +136,12 @@ def _wanted(repo):
     tooling = _tooling_pins(repo)
     return {
         # A new requirements file, Python, postBuild or tooling: a fresh venv. Other files: postBuild again.
-        "requirements_sha256": _digest((repo / "binder" / "requirements.txt").read_bytes(), base_version,
-                                       (repo / "binder" / "postBuild").read_bytes(), *tooling),
+        "requirements_sha256": _digest(
+            (repo / "binder" / "requirements.txt").read_bytes(),
+            base_version,
+            (repo / "binder" / "postBuild").read_bytes(),
+            *tooling,
+        ),
         "repository_sha256": _repository_digest(repo, repository_files(repo)),
         "tooling": tooling,
     }
@@ -127,8 +149,13 @@ def _wanted(repo):
 
 def _repository_digest(folder, names):
     """What postBuild could read: every file but the notebooks (they change often, and pip never reads them)."""
-    return _digest(*(name.encode() + b"\0" + (folder / name).read_bytes()
-                     for name in names if not name.endswith(".ipynb") and (folder / name).is_file()))
+    return _digest(
+        *(
+            name.encode() + b"\0" + (folder / name).read_bytes()
+            for name in names
+            if not name.endswith(".ipynb") and (folder / name).is_file()
+        )
+    )
 
 
 def _state(path):
@@ -138,7 +165,9 @@ def _state(path):
 
 def _up_to_date(path, wanted):
     state = _state(path)
-    return (path / "bin" / "python").exists() and all(state.get(key) == value for key, value in wanted.items())
+    return (path / "bin" / "python").exists() and all(
+        state.get(key) == value for key, value in wanted.items()
+    )
 
 
 @contextlib.contextmanager
@@ -177,8 +206,19 @@ def _build(path, repo, wanted):
         with tempfile.TemporaryDirectory(prefix="binder-requirements-") as alone:
             (pathlib.Path(alone) / "binder").mkdir()
             shutil.copy2(repo / "binder" / "requirements.txt", pathlib.Path(alone) / "binder")
-            _run([python, "-m", "pip", "install", "--no-cache-dir", "-r", "binder/requirements.txt"],
-                 cwd=alone, env=venv_environment(python))
+            _run(
+                [
+                    python,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-cache-dir",
+                    "-r",
+                    "binder/requirements.txt",
+                ],
+                cwd=alone,
+                env=venv_environment(python),
+            )
         state = {"requirements_sha256": wanted["requirements_sha256"]}
         _save(path, state)
 
@@ -199,12 +239,17 @@ def _build(path, repo, wanted):
 
     if state.get("tooling") != wanted["tooling"]:
         before = _freeze(python)
-        _run([python, "-m", "pip", "install", "--no-cache-dir", *wanted["tooling"]], env=venv_environment(python))
+        _run(
+            [python, "-m", "pip", "install", "--no-cache-dir", *wanted["tooling"]],
+            env=venv_environment(python),
+        )
         after = _freeze(python)
         changed = sorted(line for name, line in before.items() if after.get(name) != line)
         if changed:
-            raise RuntimeError(f"installing {wanted['tooling']} changed what Binder installed: {changed} -> "
-                               f"{[after.get(line.split('==')[0].lower()) for line in changed]}")
+            raise RuntimeError(
+                f"installing {wanted['tooling']} changed what Binder installed: {changed} -> "
+                f"{[after.get(line.split('==')[0].lower()) for line in changed]}"
+            )
         state["tooling"] = wanted["tooling"]
         _save(path, state)
 
@@ -216,10 +261,12 @@ def _save(path, state):
 # A child starts with the peak memory of the process that forked it (Linux keeps it across exec),
 # so a command started straight from a process that holds TensorFlow (pytest, the benchmark) could
 # never report less than that process's size. A small process of its own in between measures it.
-PEAK_OF_CHILDREN = ("import pathlib, resource, subprocess, sys; "
-                    "status = subprocess.run(sys.argv[2:]).returncode; "
-                    "pathlib.Path(sys.argv[1]).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
-                    "sys.exit(status)")
+PEAK_OF_CHILDREN = (
+    "import pathlib, resource, subprocess, sys; "
+    "status = subprocess.run(sys.argv[2:]).returncode; "
+    "pathlib.Path(sys.argv[1]).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+    "sys.exit(status)"
+)
 
 
 def run_with_peak_memory(cmd, **kwargs):
@@ -230,8 +277,14 @@ def run_with_peak_memory(cmd, **kwargs):
     """
     with tempfile.TemporaryDirectory() as folder:
         peak_file = pathlib.Path(folder) / "peak"
-        result = subprocess.run([sys.executable, "-c", PEAK_OF_CHILDREN, str(peak_file), *map(str, cmd)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", **kwargs)
+        result = subprocess.run(
+            [sys.executable, "-c", PEAK_OF_CHILDREN, str(peak_file), *map(str, cmd)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            **kwargs,
+        )
         return result.returncode, result.stdout, int(peak_file.read_text()) * 1024
 
 

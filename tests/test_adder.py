@@ -50,7 +50,10 @@ def test_save_and_restore_round_trip(trained, tmp_path):
 
 def test_restore_of_another_size_names_the_mismatch(trained, tmp_path):
     path = trained.save(tmp_path / "adder")
-    with pytest.raises(ValueError, match=r"does not fit this adder: adder/gru/W_z has shape \(2, 16\) there, \(2, 8\) here"):
+    with pytest.raises(
+        ValueError,
+        match=r"does not fit this adder: adder/gru/W_z has shape \(2, 16\) there, \(2, 8\) here",
+    ):
         Adder(hidden_size=8).restore(path)
 
 

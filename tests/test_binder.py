@@ -10,6 +10,7 @@ Three kinds of check:
 - a fresh venv with only what Binder installs (tests/binder_venv.py) executes every notebook
   under strict nbval, each kernel staying well inside mybinder.org's memory.
 """
+
 import ast
 import contextlib
 import importlib.metadata
@@ -62,13 +63,27 @@ def pins(path):
 
 # ---------------------------------------------------------------------- the generated Dockerfile
 
+
 @pytest.fixture(scope="module")
 def dockerfile():
     """The Dockerfile repo2docker would build, with the user mybinder.org builds as (jovyan, 1000)."""
     result = subprocess.run(
-        [sys.executable, "-m", "repo2docker", "--no-build", "--debug",
-         "--user-id", "1000", "--user-name", "jovyan", str(ROOT)],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "repo2docker",
+            "--no-build",
+            "--debug",
+            "--user-id",
+            "1000",
+            "--user-name",
+            "jovyan",
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -88,12 +103,17 @@ def instructions(dockerfile):
 
 def environment_lock(dockerfile):
     """The conda lock file of repo2docker's base environment that the Dockerfile installs."""
-    source = next(arguments.split()[-2] for instruction, arguments, *_ in instructions(dockerfile)
-                  if instruction == "COPY" and arguments.endswith(" /tmp/env/environment.lock"))
+    source = next(
+        arguments.split()[-2]
+        for instruction, arguments, *_ in instructions(dockerfile)
+        if instruction == "COPY" and arguments.endswith(" /tmp/env/environment.lock")
+    )
     # repo2docker names the copied file build_script_files/<escaped path, maybe cut short>-<hash>.
     slug = source.removeprefix("build_script_files/").rsplit("-", 1)[0]
     folder = pathlib.Path(repo2docker.__file__).parent / "buildpacks" / "conda"
-    escaped = {path: escapism.escape(str(path), escape_char="-").lower() for path in folder.glob("*.lock")}
+    escaped = {
+        path: escapism.escape(str(path), escape_char="-").lower() for path in folder.glob("*.lock")
+    }
     matches = [path for path, name in escaped.items() if name.startswith(slug)]
     assert len(matches) == 1, f"cannot tell which lock file {source} is: {matches}"
     return matches[0]
@@ -115,34 +135,63 @@ def test_the_image_runs_python_3_11(dockerfile):
     assert locked_versions(lock)["python"].startswith("3.11.")
 
 
-def test_the_image_installs_binder_requirements_before_the_repository_without_pips_cache(dockerfile):
-    steps = [(instruction, arguments, user) for instruction, arguments, user, _ in instructions(dockerfile)]
-    copy_requirements = steps.index(("COPY", "--chown=1000:1000 src/binder/requirements.txt "
-                                             "${REPO_DIR}/binder/requirements.txt", "root"))
-    install = steps.index(("RUN", '${KERNEL_PYTHON_PREFIX}/bin/pip install --no-cache-dir -r '
-                                  '"binder/requirements.txt"', "${NB_USER}"))
+def test_the_image_installs_binder_requirements_before_the_repository_without_pips_cache(
+    dockerfile,
+):
+    steps = [
+        (instruction, arguments, user)
+        for instruction, arguments, user, _ in instructions(dockerfile)
+    ]
+    copy_requirements = steps.index(
+        (
+            "COPY",
+            "--chown=1000:1000 src/binder/requirements.txt ${REPO_DIR}/binder/requirements.txt",
+            "root",
+        )
+    )
+    install = steps.index(
+        (
+            "RUN",
+            '${KERNEL_PYTHON_PREFIX}/bin/pip install --no-cache-dir -r "binder/requirements.txt"',
+            "${NB_USER}",
+        )
+    )
     copy_repository_step = steps.index(("COPY", "--chown=1000:1000 src/ ${REPO_DIR}/", "root"))
     assert copy_requirements < install < copy_repository_step
     # binder/ is all repo2docker reads: neither requirements.txt nor pyproject.toml at the root.
-    pip_lines = [arguments for instruction, arguments, _ in steps if instruction == "RUN" and "pip" in arguments]
+    pip_lines = [
+        arguments
+        for instruction, arguments, _ in steps
+        if instruction == "RUN" and "pip" in arguments
+    ]
     assert pip_lines == [steps[install][1]]
 
 
 def test_the_image_runs_postbuild_as_the_notebook_user_from_the_repository(dockerfile):
     steps = instructions(dockerfile)
-    copied = next(i for i, step in enumerate(steps) if step[:2] == ("COPY", "--chown=1000:1000 src/ ${REPO_DIR}/"))
-    runs = [(i, user, workdir) for i, (instruction, arguments, user, workdir) in enumerate(steps)
-            if instruction == "RUN" and arguments == "./binder/postBuild"]
+    copied = next(
+        i
+        for i, step in enumerate(steps)
+        if step[:2] == ("COPY", "--chown=1000:1000 src/ ${REPO_DIR}/")
+    )
+    runs = [
+        (i, user, workdir)
+        for i, (instruction, arguments, user, workdir) in enumerate(steps)
+        if instruction == "RUN" and arguments == "./binder/postBuild"
+    ]
     assert len(runs) == 1
     position, user, workdir = runs[0]
     assert position > copied and user == "${NB_USER}" and workdir == "${REPO_DIR}"
     # `python` in postBuild is the environment's: its bin comes first on PATH, and the kernel uses it.
     assert ("ENV", "KERNEL_PYTHON_PREFIX=${NB_PYTHON_PREFIX}") in [step[:2] for step in steps]
-    assert any(step[:2] == ("ENV", "PATH=${NB_PYTHON_PREFIX}/bin:${CONDA_DIR}/bin:${NPM_DIR}/bin:${PATH}")
-               for step in steps)
+    assert any(
+        step[:2] == ("ENV", "PATH=${NB_PYTHON_PREFIX}/bin:${CONDA_DIR}/bin:${NPM_DIR}/bin:${PATH}")
+        for step in steps
+    )
 
 
 # ---------------------------------------------------------------------- the files in binder/
+
 
 def test_runtime_is_python_3_11():
     assert (BINDER / "runtime.txt").read_text() == "python-3.11\n"
@@ -198,7 +247,10 @@ def test_binder_pins_every_package_the_notebooks_import():
     comes_with = set()
     for name in binder:
         try:
-            comes_with |= {canonicalize_name(Requirement(text).name) for text in importlib.metadata.requires(name) or ()}
+            comes_with |= {
+                canonicalize_name(Requirement(text).name)
+                for text in importlib.metadata.requires(name) or ()
+            }
         except importlib.metadata.PackageNotFoundError:  # pinned for Binder only (notebook)
             pass
     distributions = importlib.metadata.packages_distributions()
@@ -218,30 +270,55 @@ def test_binder_pins_fit_the_jupyter_packages_of_repo2dockers_base_image(dockerf
     packages: each of them (JupyterLab's neighbours: Notebook, JupyterHub, ...) must accept the pins."""
     lock = environment_lock(dockerfile)
     source = re.search(r"AUTO GENERATED FROM (\S+),", lock.read_text()).group(1)  # the lock's .yml
-    wanted = [canonicalize_name(re.split(r"[=<> ]", spec, maxsplit=1)[0])
-              for spec in yaml.safe_load((lock.parent / source).read_text())["dependencies"]]
+    wanted = [
+        canonicalize_name(re.split(r"[=<> ]", spec, maxsplit=1)[0])
+        for spec in yaml.safe_load((lock.parent / source).read_text())["dependencies"]
+    ]
     # conda's jupyterhub-singleuser is PyPI's jupyterhub; python, nodejs and pip are not Jupyter.
     rename = {"jupyterhub-singleuser": "jupyterhub"}
     binder, versions = pins(BINDER / "requirements.txt"), locked_versions(lock)
-    base = {rename.get(name, name): versions[name] for name in wanted
-            if name not in ("python", "nodejs", "pip") and rename.get(name, name) not in binder}
+    base = {
+        rename.get(name, name): versions[name]
+        for name in wanted
+        if name not in ("python", "nodejs", "pip") and rename.get(name, name) not in binder
+    }
     report = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--ignore-installed",
-         "--quiet", "--report", "-", *(f"{name}=={version}" for name, version in base.items())],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--ignore-installed",
+            "--quiet",
+            "--report",
+            "-",
+            *(f"{name}=={version}" for name, version in base.items()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert report.returncode == 0, report.stderr
     conflicts = []
     for item in json.loads(report.stdout)["install"]:
         for text in item["metadata"].get("requires_dist", []):
             requirement = Requirement(text)
             name = canonicalize_name(requirement.name)
-            if (name in binder and (requirement.marker is None or requirement.marker.evaluate({"extra": ""}))
-                    and not requirement.specifier.contains(binder[name], prereleases=True)):
-                conflicts.append(f"{item['metadata']['name']} {item['metadata']['version']} needs {text}")
+            if (
+                name in binder
+                and (requirement.marker is None or requirement.marker.evaluate({"extra": ""}))
+                and not requirement.specifier.contains(binder[name], prereleases=True)
+            ):
+                conflicts.append(
+                    f"{item['metadata']['name']} {item['metadata']['version']} needs {text}"
+                )
     assert not conflicts, conflicts
 
 
 # ---------------------------------------------------------------------- the README's Binder link
+
 
 def repository_address():
     """The repository's public address, kept in one place: pyproject.toml's [project.urls] Repository."""
@@ -272,13 +349,17 @@ def test_readme_has_a_binder_section_opening_the_first_notebook():
 def test_readme_binder_link_is_built_from_the_repository_address():
     address = repository_address()
     if address is None:
-        pytest.skip("pyproject.toml has no [project.urls] Repository yet: no public address to check against")
+        pytest.skip(
+            "pyproject.toml has no [project.urls] Repository yet: no public address to check against"
+        )
     expected = binder_link(address)
-    assert set(readme_binder_links()) == {expected}, \
+    assert set(readme_binder_links()) == {expected}, (
         f"the README should link [![Launch on Binder](https://mybinder.org/badge_logo.svg)]({expected})"
+    )
 
 
 # ---------------------------------------------------------------------- the notebooks in Binder's packages
+
 
 @pytest.fixture(scope="session")
 def binder_python():
@@ -305,52 +386,100 @@ print(json.dumps({"python": list(sys.version_info[:2]),
 def test_binder_environment_is_consistent_and_has_gru_helpers_installed(binder_python, tmp_path):
     check = subprocess.run([binder_python, "-m", "pip", "check"], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
-    facts = json.loads(subprocess.run([binder_python, "-c", FACTS], cwd=tmp_path, env=venv_environment(binder_python),
-                                      capture_output=True, text=True, check=True).stdout)
+    facts = json.loads(
+        subprocess.run(
+            [binder_python, "-c", FACTS],
+            cwd=tmp_path,
+            env=venv_environment(binder_python),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert facts["python"] == [3, 11]
-    assert facts["gru_helpers installed"]  # from site-packages, not from a folder next to the notebooks
+    assert facts[
+        "gru_helpers installed"
+    ]  # from site-packages, not from a folder next to the notebooks
     assert "tensorflow-cpu" in facts["packages"] and "tensorflow" not in facts["packages"]
 
 
 def test_binder_kernel_imports_tensorflow_without_log_lines(binder_python, tmp_path):
     """JupyterLab starts the python3 kernelspec; TensorFlow must not print C++ log lines into a cell."""
-    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                                 "language": "python"}})
-    notebook.cells = [nbformat.v4.new_code_cell("import tensorflow as tf\nprint(tf.constant(2.0).numpy())")]
+    notebook = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        }
+    )
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import tensorflow as tf\nprint(tf.constant(2.0).numpy())")
+    ]
     nbformat.write(notebook, tmp_path / "tf.ipynb")
     env = venv_environment(binder_python)
     for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"):
         env.pop(name, None)  # as on Binder, where nothing sets them outside the kernelspec
-    subprocess.run([pathlib.Path(binder_python).parent / "jupyter", "nbconvert", "--to", "notebook",
-                    "--execute", "--inplace", "tf.ipynb"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            pathlib.Path(binder_python).parent / "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--inplace",
+            "tf.ipynb",
+        ],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     outputs = nbformat.read(tmp_path / "tf.ipynb", as_version=4).cells[0].outputs
-    assert [(out.output_type, out.get("name"), out.get("text")) for out in outputs] == [("stream", "stdout", "2.0\n")]
+    assert [(out.output_type, out.get("name"), out.get("text")) for out in outputs] == [
+        ("stream", "stdout", "2.0\n")
+    ]
 
 
 @contextlib.contextmanager
 def binder_lab(python, root, home):
     """JupyterLab from the Binder venv serving ``root``, set up like tests/test_browser.py's (a Lab)."""
     import test_browser as browser  # noqa: PLC0415 (another test module, imported only when needed)
+
     home.mkdir(parents=True, exist_ok=True)
     for name, values in browser.SETTINGS.items():
         (home / "settings" / name).parent.mkdir(parents=True, exist_ok=True)
         (home / "settings" / name).write_text(json.dumps(values))
     port, token = browser.free_port(), secrets.token_hex(24)
-    env = dict(venv_environment(python), JUPYTER_CONFIG_DIR=str(home / "config"),
-               JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
+    env = dict(
+        venv_environment(python),
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+    )
     for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"):
         env.pop(name, None)  # as on Binder: the kernelspec sets them
-    command = [python, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={home / 'settings'}",
-               f"--LabApp.workspaces_dir={home / 'workspaces'}", f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}"]
+    command = [
+        python,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={home / 'settings'}",
+        f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}",
+    ]
     with open(home / "server.log", "w") as log:
         server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         lab = browser.Lab(f"http://127.0.0.1:{port}", token)
         try:
             deadline = time.monotonic() + 120
             while not lab_is_up(lab):
-                assert server.poll() is None and time.monotonic() < deadline, (home / "server.log").read_text()[-3000:]
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    home / "server.log"
+                ).read_text()[-3000:]
                 time.sleep(0.5)
             yield lab
         finally:
@@ -365,14 +494,18 @@ def lab_is_up(lab):
         return False
 
 
-def test_the_interactive_adder_works_in_binders_jupyterlab(binder_python, binder_clone, tmp_path, monkeypatch):
+def test_the_interactive_adder_works_in_binders_jupyterlab(
+    binder_python, binder_clone, tmp_path, monkeypatch
+):
     """tests/test_browser.py's check of the widgets in headless Chromium, against the Binder venv's JupyterLab."""
     browser = pytest.importorskip("test_browser")
     if reason := browser.missing_browser():
         pytest.skip(reason)
     if not (binder_clone / browser.NOTEBOOK).exists():
         pytest.skip(f"{browser.NOTEBOOK} is not written yet")
-    monkeypatch.setattr(browser, "ROOT", binder_clone)  # the notebook served (and checked unchanged) is the clone's
+    monkeypatch.setattr(
+        browser, "ROOT", binder_clone
+    )  # the notebook served (and checked unchanged) is the clone's
     monkeypatch.setattr(browser, "ARTIFACTS", tmp_path / "screenshots")
     with binder_lab(binder_python, binder_clone, tmp_path / "lab") as lab:
         browser.test_the_app_adds_in_a_real_browser(lab)
@@ -382,9 +515,20 @@ def test_the_interactive_adder_works_in_binders_jupyterlab(binder_python, binder
 def test_notebook_runs_in_the_binder_environment(binder_python, binder_clone, notebook):
     """Strict nbval, with the clone's pytest configuration, in a kernel of the Binder venv's python."""
     status, output, peak = run_with_peak_memory(
-        [binder_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-         f"notebooks/{notebook}"],
-        cwd=binder_clone, env=venv_environment(binder_python))
+        [
+            binder_python,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval",
+            "--nbval-current-env",
+            f"notebooks/{notebook}",
+        ],
+        cwd=binder_clone,
+        env=venv_environment(binder_python),
+    )
     print(f"{notebook}: peak resident memory {peak / 2**20:.0f} MiB")
     assert status == 0, output[-6000:]
     assert peak < KERNEL_PEAK_LIMIT, f"{notebook} peaked at {peak / 2**20:.0f} MiB"

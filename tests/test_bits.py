@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gru_helpers.bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width_for_sum
 
@@ -16,7 +17,7 @@ def test_padding_adds_zero_bits_at_the_top(number, extra):
     width = max(number.bit_length(), 1) + extra
     bits = to_bits(number, width)
     assert bits.shape == (width,) and bits.dtype == np.float32
-    assert not bits[max(number.bit_length(), 1):].any()
+    assert not bits[max(number.bit_length(), 1) :].any()
 
 
 def test_least_significant_bit_first():
@@ -32,22 +33,28 @@ def test_a_thousand_bit_sum():
     assert from_bits(add_bits(to_bits(a, width), to_bits(b, width))) == a + b
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    (-3, ValueError, "expected a non-negative integer, got -3"),
-    (True, TypeError, "expected an integer, got True"),
-    (2.0, TypeError, "expected an integer, got 2.0"),
-    ("5", TypeError, "expected an integer, got '5'"),
-])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        (-3, ValueError, "expected a non-negative integer, got -3"),
+        (True, TypeError, "expected an integer, got True"),
+        (2.0, TypeError, "expected an integer, got 2.0"),
+        ("5", TypeError, "expected an integer, got '5'"),
+    ],
+)
 def test_bad_numbers_are_named(bad, error, message):
     with pytest.raises(error, match=message):
         to_bits(bad, 8)
 
 
-@pytest.mark.parametrize("width, error, message", [
-    (2, ValueError, "width 2 is too small for 4, which needs 3 bits"),
-    (0, ValueError, "width: expected an integer of at least 1, got 0"),
-    (3.0, TypeError, "width: expected an integer, got 3.0"),
-])
+@pytest.mark.parametrize(
+    "width, error, message",
+    [
+        (2, ValueError, "width 2 is too small for 4, which needs 3 bits"),
+        (0, ValueError, "width: expected an integer of at least 1, got 0"),
+        (3.0, TypeError, "width: expected an integer, got 3.0"),
+    ],
+)
 def test_bad_widths_are_named(width, error, message):
     with pytest.raises(error, match=message):
         to_bits(4, width)

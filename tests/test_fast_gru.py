@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gru_helpers import Adder, GRU, PARAMETER_NAMES, make_batch, train
+from gru_helpers import GRU, PARAMETER_NAMES, Adder, make_batch, train
 from gru_helpers.fast_gru import FastGRU
 
 SHAPES = [  # (batch, time, input, hidden); the last is longer than the unrolled loop goes
@@ -18,7 +18,9 @@ def twin_grus(inputs, hidden, seed, dtype=tf.float32):
     """A GRU and a FastGRU with the same random parameters, biases included (not zeros)."""
     slow = GRU(inputs, hidden, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed + 100)
-    slow.set_parameters({name: rng.normal(0, 0.7, size=getattr(slow, name).shape) for name in PARAMETER_NAMES})
+    slow.set_parameters(
+        {name: rng.normal(0, 0.7, size=getattr(slow, name).shape) for name in PARAMETER_NAMES}
+    )
     fast = FastGRU(inputs, hidden, seed=seed + 1, dtype=dtype)
     fast.set_parameters(slow.get_parameters())
     return slow, fast
@@ -60,7 +62,9 @@ def test_same_gradient_as_gru(batch, time, inputs, hidden):
 def test_the_loop_through_tf_scan_when_the_length_is_unknown_or_unrolling_is_off():
     slow, fast = twin_grus(2, 4, seed=3)
     x = np.random.default_rng(4).normal(size=(3, 9, 2)).astype(np.float32)
-    unknown_length = tf.function(fast, input_signature=[tf.TensorSpec((None, None, 2), tf.float32)])
+    unknown_length = tf.function(
+        fast, input_signature=[tf.TensorSpec((None, None, 2), tf.float32)]
+    )
     np.testing.assert_allclose(unknown_length(x).numpy(), slow(x).numpy(), atol=1e-5)
     fast.max_unrolled_steps = 0
     np.testing.assert_allclose(fast(x).numpy(), slow(x).numpy(), atol=1e-5)
@@ -79,7 +83,9 @@ def test_fast_adder_is_the_same_adder(tmp_path):
     slow, fast = Adder(hidden_size=8, seed=3), Adder(hidden_size=8, seed=3, fast=True)
     assert isinstance(fast.gru, FastGRU) and type(slow.gru) is GRU
     for name in PARAMETER_NAMES:
-        np.testing.assert_array_equal(getattr(fast.gru, name).numpy(), getattr(slow.gru, name).numpy())
+        np.testing.assert_array_equal(
+            getattr(fast.gru, name).numpy(), getattr(slow.gru, name).numpy()
+        )
     x, _ = make_batch(np.random.default_rng(0), 5, 12)
     np.testing.assert_allclose(fast(x).numpy(), slow(x).numpy(), atol=1e-5)
     # One checkpoint format: a fast adder's weights load into a plain one.

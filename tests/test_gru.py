@@ -34,7 +34,9 @@ def random_gru(input_size, hidden_size, seed):
     """A GRU with non-zero biases, so a mistake in any of the nine parameters shows."""
     gru = GRU(input_size, hidden_size, seed=seed)
     rng = np.random.default_rng(seed + 100)
-    gru.set_parameters({name: rng.normal(0, 0.7, size=getattr(gru, name).shape) for name in PARAMETER_NAMES})
+    gru.set_parameters(
+        {name: rng.normal(0, 0.7, size=getattr(gru, name).shape) for name in PARAMETER_NAMES}
+    )
     return gru
 
 
@@ -45,7 +47,9 @@ def test_equals_the_four_equations_in_numpy(batch, time, inputs, hidden):
     h0 = np.random.default_rng(1).uniform(-1, 1, size=(batch, hidden)).astype(np.float32)
     expected = numpy_gru({k: v.astype(np.float64) for k, v in gru.get_parameters().items()}, x, h0)
     np.testing.assert_allclose(gru(x, h0).numpy(), expected, atol=1e-5)
-    np.testing.assert_allclose(gru(x).numpy(), numpy_gru(gru.get_parameters(), x, np.zeros((batch, hidden))), atol=1e-5)
+    np.testing.assert_allclose(
+        gru(x).numpy(), numpy_gru(gru.get_parameters(), x, np.zeros((batch, hidden))), atol=1e-5
+    )
 
 
 @pytest.mark.parametrize("batch, time, inputs, hidden", SHAPES)
@@ -64,7 +68,11 @@ def test_keras_weights_without_the_sign_change_give_another_function():
     gru = random_gru(2, 4, seed=5)
     kernel, recurrent, bias = to_keras_weights(gru.get_parameters())
     hidden = 4
-    kernel[:, :hidden], recurrent[:, :hidden], bias[:hidden] = -kernel[:, :hidden], -recurrent[:, :hidden], -bias[:hidden]
+    kernel[:, :hidden], recurrent[:, :hidden], bias[:hidden] = (
+        -kernel[:, :hidden],
+        -recurrent[:, :hidden],
+        -bias[:hidden],
+    )
     layer = keras.layers.GRU(hidden, reset_after=False, return_sequences=True)
     layer.build((None, None, 2))
     layer.set_weights([kernel, recurrent, bias])

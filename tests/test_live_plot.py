@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 
 class FakeHandle:
     """Stands in for IPython's display handle and counts the updates."""
+
     def __init__(self):
         self.updates = 0
 

@@ -3,6 +3,7 @@
 nbval checks that a fresh run reproduces the stored outputs, but it also passes a notebook that was
 saved without outputs. These tests check the stored notebooks themselves.
 """
+
 import json
 import pathlib
 import re
@@ -19,7 +20,11 @@ def load(path):
 
 
 def code_cells(nb):
-    return [cell for cell in nb["cells"] if cell["cell_type"] == "code" and "".join(cell["source"]).strip()]
+    return [
+        cell
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code" and "".join(cell["source"]).strip()
+    ]
 
 
 def test_the_sequence_is_all_there():
@@ -30,17 +35,23 @@ def test_the_sequence_is_all_there():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_stored_as_a_fresh_run_leaves_it(path):
     counts = [cell["execution_count"] for cell in code_cells(load(path))]
-    assert counts == list(range(1, len(counts) + 1)), "run it top to bottom in a fresh kernel and save"
+    assert counts == list(range(1, len(counts) + 1)), (
+        "run it top to bottom in a fresh kernel and save"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_outputs_hold_no_errors_stderr_machine_paths_or_piles_of_images(path):
     for number, cell in enumerate(code_cells(load(path)), start=1):
         outputs = cell["outputs"]
-        assert not [o for o in outputs if o["output_type"] == "error"], f"cell [{number}] stores an error"
+        assert not [o for o in outputs if o["output_type"] == "error"], (
+            f"cell [{number}] stores an error"
+        )
         found = MACHINE_PATHS.search(json.dumps(outputs))
         assert found is None, f"cell [{number}] shows a machine path: {found and found.group(0)}"
-        stderr = [o["text"] for o in outputs if o["output_type"] == "stream" and o["name"] == "stderr"]
+        stderr = [
+            o["text"] for o in outputs if o["output_type"] == "stream" and o["name"] == "stderr"
+        ]
         assert not stderr, f"cell [{number}] stores text written to stderr: {stderr[0][:200]}"
         images = sum("image/png" in o.get("data", {}) for o in outputs)
         assert images <= 2, f"cell [{number}] stores {images} images: update one figure in place"
@@ -61,7 +72,9 @@ def test_opens_with_a_title_and_closes_with_a_summary(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_links_to_other_files_resolve(path):
-    text = "".join("".join(cell["source"]) for cell in load(path)["cells"] if cell["cell_type"] == "markdown")
+    text = "".join(
+        "".join(cell["source"]) for cell in load(path)["cells"] if cell["cell_type"] == "markdown"
+    )
     for target in re.findall(r"\]\(([^)#\s]+\.(?:ipynb|md|py))\)", text):
         assert (path.parent / target).exists(), f"broken link to {target}"
 

@@ -16,23 +16,35 @@ def test_learns_16_bit_sums_exactly_within_a_fixed_budget():
 
 
 def test_same_seed_same_run_other_seed_other_run():
-    runs = [train(Adder(hidden_size=4, seed=0), steps=20, seed=seed, eval_every=10) for seed in (0, 0, 1)]
+    runs = [
+        train(Adder(hidden_size=4, seed=0), steps=20, seed=seed, eval_every=10)
+        for seed in (0, 0, 1)
+    ]
     assert runs[0].train_loss == runs[1].train_loss
     assert runs[0].train_loss != runs[2].train_loss
 
 
 def test_history_and_callback_every_evaluation():
     seen = []
-    history = train(Adder(hidden_size=2), steps=7, eval_every=3, callback=lambda h: seen.append(h.step[-1]))
+    history = train(
+        Adder(hidden_size=2), steps=7, eval_every=3, callback=lambda h: seen.append(h.step[-1])
+    )
     assert history.step == [3, 6, 7] == seen
-    assert len(history.train_loss) == len(history.validation_loss) == len(history.validation_exact) == 3
+    assert (
+        len(history.train_loss)
+        == len(history.validation_loss)
+        == len(history.validation_exact)
+        == 3
+    )
     assert all(0 <= share <= 1 for share in history.validation_exact)
 
 
 def test_fixed_batch_is_the_only_data_seen():
     x, y = make_batch(np.random.default_rng(0), 8, 5)
     adder = Adder(hidden_size=8, seed=0)
-    history = train(adder, steps=300, fixed_batch=(x, y), validation=(x, y), eval_every=300, learning_rate=0.05)
+    history = train(
+        adder, steps=300, fixed_batch=(x, y), validation=(x, y), eval_every=300, learning_rate=0.05
+    )
     assert history.train_loss[-1] == pytest.approx(history.validation_loss[-1], rel=0.2)
     assert history.train_loss[-1] < 0.05
 

@@ -1,4 +1,5 @@
 """The interactive adder's callbacks, driven as JupyterLab drives them: set a widget's value, read the result."""
+
 import base64
 import re
 
@@ -68,20 +69,23 @@ def test_the_text_box_takes_a_200_digit_sum_and_leaves_the_sliders(app):
     assert (app.a.value, app.b.value) == (107, 46)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "Type a sum such as 12 + 30"),
-    ("   ", "Type a sum such as 12 + 30"),
-    ("-3 + 4", "-3 is negative"),
-    ("3 + -4", "-4 is negative"),
-    ("3.5 + 1", "'3.5' is not a whole number"),
-    ("1e5 + 2", "'1e5' is not a whole number"),
-    ("\u0663 + 4", "is not a whole number"),          # an Arabic-Indic 3: digits 0 to 9 only
-    ("abc", "Write two whole numbers joined by one +"),
-    ("1 + 2 + 3", "Write two whole numbers joined by one +"),
-    ("3 +", "One side of the + is empty"),
-    ("<b>1</b> + 2", "&lt;b&gt;1&lt;/b&gt;"),          # shown as text, not as HTML
-    ("1" * (MAX_DIGITS + 1) + " + 1", f"more than this app takes ({MAX_DIGITS})"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "Type a sum such as 12 + 30"),
+        ("   ", "Type a sum such as 12 + 30"),
+        ("-3 + 4", "-3 is negative"),
+        ("3 + -4", "-4 is negative"),
+        ("3.5 + 1", "'3.5' is not a whole number"),
+        ("1e5 + 2", "'1e5' is not a whole number"),
+        ("\u0663 + 4", "is not a whole number"),  # an Arabic-Indic 3: digits 0 to 9 only
+        ("abc", "Write two whole numbers joined by one +"),
+        ("1 + 2 + 3", "Write two whole numbers joined by one +"),
+        ("3 +", "One side of the + is empty"),
+        ("<b>1</b> + 2", "&lt;b&gt;1&lt;/b&gt;"),  # shown as text, not as HTML
+        ("1" * (MAX_DIGITS + 1) + " + 1", f"more than this app takes ({MAX_DIGITS})"),
+    ],
+)
 def test_bad_input_shows_a_message_and_the_app_keeps_working(app, text, message):
     app.text.value = text
     assert message in error(app)
@@ -105,17 +109,19 @@ def test_parse_sum_reads_spaces_and_big_numbers():
 def test_carries_are_marked_and_wrong_bits_are_red():
     adder = Adder(hidden_size=4)
     adder.W_y.assign(np.zeros((4, 1), np.float32))
-    adder.b_y.assign([-1.0])                           # every logit below 0: it always says 0
+    adder.b_y.assign([-1.0])  # every logit below 0: it always says 0
     app = adder_app(adder)
-    app.a.value, app.b.value = 3, 1                    # 0b11 + 0b01: carries into bits 1 and 2
+    app.a.value, app.b.value = 3, 1  # 0b11 + 0b01: carries into bits 1 and 2
     assert shown(app) == (0, 4, "they differ")
     carry_row = re.search(r"<th[^>]*>carry in</th>(.*?)</tr>", app.result.value).group(1)
     assert carry_row.count("background:#fde68a") == 2
-    assert app.result.value.count("background:#fca5a5") == 1   # the one 1-bit of 4
+    assert app.result.value.count("background:#fca5a5") == 1  # the one 1-bit of 4
 
 
 def test_the_update_gate_picture_is_a_png(app):
-    picture = re.search(r'class="adder-gates"[^>]*src="data:image/png;base64,([^"]+)"', app.result.value)
+    picture = re.search(
+        r'class="adder-gates"[^>]*src="data:image/png;base64,([^"]+)"', app.result.value
+    )
     assert base64.b64decode(picture.group(1)).startswith(b"\x89PNG")
 
 
