@@ -1,5 +1,15 @@
-# Two commands on a fresh machine with Python 3.11: `make lab` to read, `make test` to check.
-PYTHON ?= python3.11
+# Two commands on a fresh machine with Python 3.11, 3.12 or 3.13: `make lab` to read, `make test`
+# to check. `make PYTHON=/path/to/python3.12 ...` chooses the interpreter.
+SUPPORTED := python3.11 python3.12 python3.13 python3
+# pyenv shims answer only for the active versions: make every installed one visible to this
+# Makefile, to nox and to uv (the test environments ask for 3.11, 3.12 and 3.13).
+ifndef PYENV_VERSION
+export PYENV_VERSION := $(shell pyenv versions --bare 2>/dev/null | paste -sd: -)
+endif
+ifndef PYTHON  # the first of SUPPORTED that runs and is 3.11 to 3.13
+PYTHON := $(firstword $(foreach p,$(SUPPORTED),$(shell PYENV_VERSION=$(PYENV_VERSION) $(p) -c \
+  'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 13)' >/dev/null 2>&1 && echo $(p))))
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 # TensorFlow writes C++ start-up notices under the first cell that imports it; the oneDNN one is
@@ -8,9 +18,11 @@ BIN := $(VENV)/bin
 # Binder's from binder/postBuild.
 KERNEL_ENV := --env TF_CPP_MIN_LOG_LEVEL 3 --env TF_ENABLE_ONEDNN_OPTS 0
 
-.PHONY: lab test chromium execute bench
+.PHONY: lab test test-pinned chromium execute bench
 
 $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
+	@[ -n "$(PYTHON)" ] || { echo "make: no Python 3.11, 3.12 or 3.13 found (tried $(SUPPORTED));" \
+	  "install one, or name it: make PYTHON=/path/to/python3.12 $(MAKECMDGOALS)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
@@ -20,7 +32,11 @@ $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
 lab: $(VENV)/installed  ## set up, then open JupyterLab on the first notebook
 	$(BIN)/jupyter lab notebooks/01_gates.ipynb
 
-test: $(VENV)/installed chromium  ## set up, then run every test: unit, doctests, strict nbval, browser, Binder
+test: $(VENV)/installed chromium  ## set up, then run every test: the pinned environment, then the others
+	$(BIN)/python -m pytest
+	$(BIN)/nox
+
+test-pinned: $(VENV)/installed chromium  ## only the pinned environment: unit, doctests, strict nbval, browser, Binder, site
 	$(BIN)/python -m pytest
 
 # The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
