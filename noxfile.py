@@ -41,7 +41,12 @@ COLAB = [
 # What the tests themselves need, at the versions requirements-dev.txt pins.
 TEST_TOOLS = ["pytest", "nbval", "hypothesis", "ipykernel", "nbformat"]
 # Browser, Binder and site checks belong to the pinned environment only.
-PINNED_ONLY = ["tests/test_browser.py", "tests/test_binder.py", "tests/test_site.py"]
+PINNED_ONLY = [
+    "tests/test_browser.py",
+    "tests/test_binder.py",
+    "tests/test_site.py",
+    "tests/test_style.py",
+]
 VERSIONS = """
 import importlib.metadata as metadata, re, sys
 installed = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version

@@ -1,5 +1,8 @@
-"""The code the notebooks share: bits, the GRU (and its fast twin), the adder, training, the live plot
-and the interactive adder app."""
+"""The code the notebooks share: bits, the GRU (and its fast twin), the adder, training, the
+live plot, the interactive adder app, and the exercises' checks (``gru_helpers.exercises``)."""
+
+# First, so that a missing or too old TensorFlow gives one readable message.
+from .versions import check_tensorflow  # isort: skip
 
 from .adder import Adder
 from .bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width_for_sum
@@ -10,6 +13,7 @@ from .train import History, cross_entropy, exact_share, squared_error, train
 from .widgets import adder_app
 
 __all__ = [
+    "check_tensorflow",
     "Adder",
     "FastGRU",
     "GRU",

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from .bits import from_bits, pair_to_input, width_for_sum
 
 MAX_DIGITS = 500  # longer operands work too, but take seconds: the GRU reads one bit per step
+MAX_SLIDER_BITS = 52  # slider values pass through JavaScript, exact to 2**53: type longer sums
 SHOWN_BITS = 64  # the table and the picture show at most this many of the lowest bits
 EXAMPLE = "Type a sum such as 12 + 30, then press Enter."
 
@@ -63,14 +64,14 @@ def parse_sum(text):
 
 
 def run_adder(adder, a, b, steps):
-    """The adder's predicted bits (steps,) and its update gate ``z`` (steps, hidden) for ``a + b``."""
+    """The adder's predicted bits (steps,) and update gate ``z`` (steps, hidden) for ``a + b``."""
     gates = adder.gru.gates(pair_to_input(a, b, steps))
     logits = adder.readout(tf.constant(gates["h"])).numpy()
     return (logits[0, :, 0] > 0).astype(np.int64), gates["z"][0]
 
 
 def gate_picture(z, carries):
-    """A PNG (bytes) of the update gate ``z`` (steps, hidden), highest bit on the left, carries marked."""
+    """A PNG (bytes) of the update gate ``z`` (steps, hidden): highest bit left, carries marked."""
     steps, hidden = z.shape
     width = max(0.2 * steps, 3.2)  # inches of heatmap; margins are fixed, in inches
     fig = Figure(figsize=(width + 1.4, 2.6), dpi=80)  # no layout engine: it would triple the time
@@ -117,7 +118,7 @@ def _cell(bit, style=""):
 
 
 def bit_table(a, b, predicted):
-    """An HTML table of the bits, highest on the left: carries in amber, wrong network bits in red."""
+    """An HTML table of the bits, highest on the left: carries in amber, wrong network bits red."""
     total, carry = a + b, carries_in(a, b)
     shown = range(min(len(predicted), SHOWN_BITS) - 1, -1, -1)
     rows = [
@@ -139,7 +140,8 @@ def bit_table(a, b, predicted):
     ]
     header = '<th style="text-align:left;padding-right:8px;white-space:nowrap">'
     body = "".join(f"<tr>{header}{name}</th>{''.join(cells)}</tr>" for name, cells in rows)
-    return f'<table class="adder-bits" style="font-family:monospace;border-collapse:collapse">{body}</table>'
+    style = "font-family:monospace;border-collapse:collapse"
+    return f'<table class="adder-bits" style="{style}">{body}</table>'
 
 
 def result_html(adder, a, b, steps):
@@ -164,9 +166,22 @@ def result_html(adder, a, b, steps):
         f'<div style="margin-top:6px">Its bits{note}, highest on the left; '
         f"the network reads them from right to left, one per step:</div>"
         f"{bit_table(a, b, predicted)}"
-        f'<img class="adder-gates" alt="the update gate at each bit" src="data:image/png;base64,{picture}">'
+        f'<img class="adder-gates" alt="the update gate at each bit"'
+        f' src="data:image/png;base64,{picture}">'
         f"</div>"
     )
+
+
+def _check_bits(name, value, largest, largest_name):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not (1 <= value <= largest)
+    ):
+        raise ValueError(
+            f"{name}: expected a whole number from 1 to {largest_name} ({largest}), got {value!r}"
+        )
+    return int(value)
 
 
 def adder_app(adder, bits=8, max_bits=16):
@@ -183,9 +198,16 @@ def adder_app(adder, bits=8, max_bits=16):
     >>> 'the true sum is <b class="adder-true-sum">12</b>' in app.result.value
     True
     >>> app.text.value = "3.5 + 1"
-    >>> print(app.result.value)
-    <div class="adder-error" style="color:#b91c1c">'3.5' is not a whole number: use only the digits 0 to 9.</div>
+    >>> print(app.result.value)  # doctest: +NORMALIZE_WHITESPACE
+    <div class="adder-error" style="color:#b91c1c">'3.5' is not a whole number:
+    use only the digits 0 to 9.</div>
+    >>> adder_app(Adder(hidden_size=4), bits=40)
+    Traceback (most recent call last):
+    ...
+    ValueError: bits: expected a whole number from 1 to max_bits (16), got 40
     """
+    max_bits = _check_bits("max_bits", max_bits, MAX_SLIDER_BITS, "MAX_SLIDER_BITS")
+    bits = _check_bits("bits", bits, max_bits, "max_bits")
     slider = dict(min=0, max=2**bits - 1, continuous_update=False)
     bits_slider = widgets.IntSlider(
         value=bits, min=1, max=max_bits, description="bits", continuous_update=False

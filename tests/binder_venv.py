@@ -51,6 +51,10 @@ def copy_repository(dest, repo=ROOT, names=None):
     return dest
 
 
+class MissingPython(RuntimeError):
+    """This machine lacks the Python that binder/runtime.txt names: the Binder venv cannot be built."""
+
+
 def _runtime_python(repo):
     """An interpreter of the version binder/runtime.txt names (``python-3.11``)."""
     runtime = (repo / "binder" / "runtime.txt").read_text().strip()
@@ -61,8 +65,8 @@ def _runtime_python(repo):
     if sys.version_info[:2] == version:
         return sys.executable  # `-m venv` from inside a venv builds on the base interpreter
     found = shutil.which("python{}.{}".format(*version))
-    if found is None:
-        raise RuntimeError(
+    if found is None or subprocess.run([found, "-c", ""], capture_output=True).returncode:
+        raise MissingPython(
             "binder/runtime.txt asks for Python {}.{}, which is not installed".format(*version)
         )
     return found

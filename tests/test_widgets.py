@@ -1,4 +1,7 @@
-"""The interactive adder's callbacks, driven as JupyterLab drives them: set a widget's value, read the result."""
+"""The interactive adder's callbacks, driven as JupyterLab drives them.
+
+Set a widget's value, read the result.
+"""
 
 import base64
 import re
@@ -128,3 +131,18 @@ def test_the_update_gate_picture_is_a_png(app):
 def test_the_app_text_repr_is_short_and_has_no_picture(app):
     text = app._repr_mimebundle_()["text/plain"]
     assert text.startswith("VBox(children=(IntSlider(") and "base64" not in text
+
+
+@pytest.mark.parametrize(
+    "options, named",
+    [
+        ({"bits": 0}, "bits: expected a whole number from 1 to max_bits (16), got 0"),
+        ({"bits": 40}, "bits: expected a whole number from 1 to max_bits (16), got 40"),
+        ({"bits": 8.0}, "bits: expected a whole number from 1 to max_bits (16), got 8.0"),
+        ({"max_bits": 60}, "max_bits: expected a whole number from 1 to MAX_SLIDER_BITS (52)"),
+        ({"bits": 8, "max_bits": 4}, "bits: expected a whole number from 1 to max_bits (4)"),
+    ],
+)
+def test_bits_out_of_range_is_a_clear_error(options, named):
+    with pytest.raises(ValueError, match=re.escape(named)):
+        adder_app(Adder(hidden_size=2), **options)
