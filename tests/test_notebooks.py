@@ -12,6 +12,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))
 MACHINE_PATHS = re.compile(r"(/root/|/home/\w+|/work/|/tmp/|site-packages|\\Users\\)")
 
 
@@ -32,7 +33,7 @@ def test_the_sequence_is_all_there():
     assert [name[:2] for name in names] == [f"{n:02d}" for n in range(1, 11)], names
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
 def test_stored_as_a_fresh_run_leaves_it(path):
     counts = [cell["execution_count"] for cell in code_cells(load(path))]
     assert counts == list(range(1, len(counts) + 1)), (
@@ -40,7 +41,7 @@ def test_stored_as_a_fresh_run_leaves_it(path):
     )
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
 def test_outputs_hold_no_errors_stderr_machine_paths_or_piles_of_images(path):
     for number, cell in enumerate(code_cells(load(path)), start=1):
         outputs = cell["outputs"]
@@ -57,7 +58,7 @@ def test_outputs_hold_no_errors_stderr_machine_paths_or_piles_of_images(path):
         assert images <= 2, f"cell [{number}] stores {images} images: update one figure in place"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
 def test_small_enough_to_read_online(path):
     assert path.stat().st_size < 1_500_000
 
@@ -70,7 +71,7 @@ def test_opens_with_a_title_and_closes_with_a_summary(path):
     assert cells[-1]["cell_type"] == "markdown" and "Summary" in last
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
 def test_links_to_other_files_resolve(path):
     text = "".join(
         "".join(cell["source"]) for cell in load(path)["cells"] if cell["cell_type"] == "markdown"
