@@ -18,7 +18,7 @@ BIN := $(VENV)/bin
 # Binder's from binder/postBuild.
 KERNEL_ENV := --env TF_CPP_MIN_LOG_LEVEL 3 --env TF_ENABLE_ONEDNN_OPTS 0
 
-.PHONY: lab test test-pinned chromium execute bench
+.PHONY: lab test test-pinned chromium execute bench site
 
 $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
 	@[ -n "$(PYTHON)" ] || { echo "make: no Python 3.11, 3.12 or 3.13 found (tried $(SUPPORTED));" \
@@ -32,11 +32,11 @@ $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
 lab: $(VENV)/installed  ## set up, then open JupyterLab on the first notebook
 	$(BIN)/jupyter lab notebooks/01_gates.ipynb
 
-test: $(VENV)/installed chromium  ## set up, then run every test: the pinned environment, then the others
+test: $(VENV)/installed chromium site  ## set up, then run every test: the pinned environment, then the others
 	$(BIN)/python -m pytest
 	$(BIN)/nox
 
-test-pinned: $(VENV)/installed chromium  ## only the pinned environment: unit, doctests, strict nbval, browser, Binder, site
+test-pinned: $(VENV)/installed chromium site  ## only the pinned environment: unit, doctests, strict nbval, browser, Binder, site
 	$(BIN)/python -m pytest
 
 # The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
@@ -45,8 +45,12 @@ chromium:
 	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-execute: $(VENV)/installed  ## re-run every notebook in place, refreshing its stored outputs
+execute: $(VENV)/installed  ## re-run every notebook and solution in place, refreshing its stored outputs
 	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb
+	cd notebooks/solutions && ../../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb
 
 bench: $(VENV)/installed  ## print the speed and memory figures
 	$(BIN)/python bench/run.py
+
+site: $(VENV)/installed  ## build the website into build/site/ from the stored notebooks (not executed)
+	$(BIN)/python site/build.py

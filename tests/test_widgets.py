@@ -129,7 +129,7 @@ def test_the_update_gate_picture_is_a_png(app):
 
 
 def test_the_app_text_repr_is_short_and_has_no_picture(app):
-    text = app._repr_mimebundle_()["text/plain"]
+    text = repr(app)  # what a static viewer shows in place of the widgets (ipywidgets 7 and 8)
     assert text.startswith("VBox(children=(IntSlider(") and "base64" not in text
 
 
