@@ -1,4 +1,4 @@
-"""Test-wide settings: quiet TensorFlow in notebook kernels, and keep stderr out of nbval's comparison.
+"""Test-wide settings: quiet TensorFlow in notebook kernels, stderr out of nbval's comparison.
 
 Notebook kernels are started by nbval and inherit this process's environment, so TensorFlow's C++
 log lines stay out of their outputs (the same variables as the kernelspec the Makefile installs).
@@ -6,12 +6,13 @@ Whatever still reaches stderr (a library's warning) is not part of what a notebo
 strict nbval compares every output except stderr streams.
 """
 
+import importlib.metadata
 import os
+import platform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault(
-    "TF_ENABLE_ONEDNN_OPTS", "0"
-)  # else a oneDNN notice is printed at any log level
+# Else a oneDNN notice is printed at any log level.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
 try:
@@ -33,3 +34,25 @@ if IPyNbCell is not None:
         return _compare_outputs(self, _without_stderr(test), _without_stderr(ref), skip_compare)
 
     IPyNbCell.compare_outputs = compare_outputs
+
+
+REPORTED = [
+    "tensorflow",
+    "tensorflow-cpu",
+    "keras",
+    "numpy",
+    "matplotlib",
+    "ipywidgets",
+    "gru-helpers",
+]
+
+
+def pytest_report_header():
+    """The versions this run has, atop its output (`make test` runs several environments)."""
+    found = []
+    for name in REPORTED:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return f"versions: python {platform.python_version()}, " + ", ".join(found)

@@ -47,16 +47,6 @@ PINNED_ONLY = [
     "tests/test_site.py",
     "tests/test_style.py",
 ]
-VERSIONS = """
-import importlib.metadata as metadata, re, sys
-installed = {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version
-             for d in metadata.distributions()}
-names = ["tensorflow", "tensorflow-cpu", "keras", "numpy", "matplotlib", "ipywidgets",
-         "gru-helpers"]
-print("versions: python " + sys.version.split()[0],
-      *(f"{name} {installed[name]}" for name in names if name in installed), sep=", ")
-"""
-
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["colab", "oldest", "newest"]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -110,39 +100,17 @@ def repository_address():
 
 
 def run_everything(session, env=None):
-    """Print the versions, execute every notebook with its asserts, run the unit tests."""
-    kernel_env = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", **(env or {})}
+    """Execute every notebook with its asserts, then run the unit tests and doctests.
+
+    Each pytest run prints the versions it has at its top (conftest.py, which also quiets
+    TensorFlow in the kernels). The pinned environment's options (strict nbval) are left out.
+    """
+    pytest = ["pytest", "-o", "addopts=", "-p", "no:cacheprovider"]
     # The notebooks first: in the colab session the first one installs gru_helpers.
-    session.run(
-        "pytest",
-        "-o",
-        "addopts=",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--nbval-lax",
-        "--nbval-current-env",
-        "--nbval-cell-timeout",
-        "300",
-        "notebooks",
-        env=kernel_env,
-    )
-    session.run("python", "-c", VERSIONS)
-    session.run(
-        "pytest",
-        "-o",
-        "addopts=",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:nbval",
-        "-q",
-        "--doctest-modules",
-        "gru_helpers",
-        "tests",
-        *(f"--ignore={path}" for path in PINNED_ONLY),
-        env=kernel_env,
-    )
+    session.run(*pytest, "--nbval-lax", "--nbval-current-env", "notebooks", env=env)
+    skipped = [f"--ignore={path}" for path in PINNED_ONLY]
+    doctests = ["--doctest-modules", "--doctest-glob=README.md", "gru_helpers", "README.md"]
+    session.run(*pytest, "-p", "no:nbval", *doctests, "tests", *skipped, env=env)
 
 
 @nox.session(python=python("3.12"))
