@@ -52,5 +52,5 @@ execute: $(VENV)/installed  ## re-run every notebook and solution in place, refr
 bench: $(VENV)/installed  ## print the speed and memory figures
 	$(BIN)/python bench/run.py
 
-site: $(VENV)/installed  ## build the website into build/site/ from the stored notebooks (not executed)
+site: $(VENV)/installed  ## build the website into build/site/ from the stored notebooks
 	$(BIN)/python site/build.py

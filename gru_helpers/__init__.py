@@ -9,7 +9,15 @@ from .bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width
 from .fast_gru import FastGRU
 from .gru import GRU, PARAMETER_NAMES, from_keras_weights, to_keras_weights
 from .live_plot import LivePlot, LivePlotCallback
-from .train import History, cross_entropy, exact_share, squared_error, train
+from .stacked import StackedAdders, weights_of
+from .train import (
+    History,
+    carry_chain_batch,
+    cross_entropy,
+    exact_share,
+    squared_error,
+    train,
+)
 from .widgets import adder_app
 
 __all__ = [
@@ -18,10 +26,12 @@ __all__ = [
     "FastGRU",
     "GRU",
     "PARAMETER_NAMES",
+    "StackedAdders",
     "History",
     "LivePlot",
     "LivePlotCallback",
     "adder_app",
+    "carry_chain_batch",
     "add_bits",
     "cross_entropy",
     "exact_share",
@@ -33,5 +43,6 @@ __all__ = [
     "to_bits",
     "to_keras_weights",
     "train",
+    "weights_of",
     "width_for_sum",
 ]

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from .bits import from_bits, pair_to_input, width_for_sum
 from .fast_gru import FastGRU
-from .gru import GRU, PARAMETER_NAMES
+from .gru import GRU, PARAMETER_NAMES, check_size
 
 
 class Adder(tf.Module):
@@ -25,7 +25,7 @@ class Adder(tf.Module):
     def __init__(self, hidden_size=16, seed=0, dtype=tf.float32, fast=False):
         """``fast=True`` runs the same GRU as ``FastGRU`` (fused, unrolled): same weights, same sums."""
         super().__init__()
-        self.hidden_size = int(hidden_size)
+        self.hidden_size = check_size("hidden_size", hidden_size)
         gru_class = FastGRU if fast else GRU
         self.gru = gru_class(input_size=2, hidden_size=self.hidden_size, seed=seed, dtype=dtype)
         rng = np.random.default_rng([seed, 1])
@@ -68,8 +68,11 @@ class Adder(tf.Module):
         """Read weights written by ``save``; a checkpoint of another shape is a clear ValueError."""
         try:
             stored = tf.train.load_checkpoint(str(path)).get_variable_to_shape_map()
-        except (tf.errors.NotFoundError, ValueError) as error:
-            raise ValueError(f"no adder checkpoint at {path!r}") from error
+        except (tf.errors.NotFoundError, tf.errors.DataLossError, ValueError) as error:
+            raise ValueError(
+                f"no adder checkpoint at {path!r}: expected the path Adder.save returned "
+                f"({type(error).__name__}: {str(error).splitlines()[0][:120]})"
+            ) from error
         for key, variable in self._checkpoint_keys().items():
             shape = stored.get(f"{key}/.ATTRIBUTES/VARIABLE_VALUE")
             if shape is None:

@@ -8,9 +8,10 @@ than the cost of starting an operation, so what counts is how many operations ru
    for all time steps before the loop, in one matrix product with ``[W_z | W_r | W_h]``.
 2. Inside the loop, the two sigmoid gates share one product with ``[U_z | U_r]``: two small
    matrix products per step instead of six.
-3. When the number of steps is known and at most ``max_unrolled_steps``, the loop is written out
-   step by step (unrolled) instead of run by ``tf.scan``: no loop bookkeeping, and TensorFlow's
-   graph optimiser sees every operation. Longer or unknown lengths still go through ``tf.scan``.
+3. As in ``GRU``, when the number of steps is known and at most ``max_unrolled_steps``, the loop
+   is written out step by step (unrolled) instead of run by ``tf.scan``: no loop bookkeeping,
+   and TensorFlow's graph optimiser sees every operation. Longer or unknown lengths still go
+   through ``tf.scan``.
 
 Its gradient is TensorFlow's gradient of the same equations.
 """
@@ -30,12 +31,9 @@ class FastGRU(GRU):
     True
     """
 
-    max_unrolled_steps = 64
-    """Longer sequences run through ``tf.scan``: an unrolled graph grows with every step (0: never unroll)."""
-
     def __call__(self, x, h0=None):
-        """Every hidden state for ``x`` of shape (batch, time, input): shape (batch, time, hidden)."""
-        x = tf.convert_to_tensor(x, dtype=self.W_z.dtype)
+        """Every hidden state for ``x`` (batch, time, input): shape (batch, time, hidden)."""
+        x = self.check_input(x)
         h0 = (
             self.initial_state(x) if h0 is None else tf.convert_to_tensor(h0, dtype=self.W_z.dtype)
         )

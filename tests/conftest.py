@@ -5,8 +5,8 @@ from gru_helpers import Adder, train
 
 @pytest.fixture(scope="session")
 def trained():
-    """An adder trained until every held-out 16-bit sum is exact (about 100 steps, a few seconds)."""
+    """An adder trained until it has learned (``stop_when_exact``: about 150 steps, seconds)."""
     adder = Adder(hidden_size=16, seed=0)
     history = train(adder, steps=500, seed=0, stop_when_exact=True)
-    assert history.validation_exact[-1] == 1.0
+    assert history.learned
     return adder

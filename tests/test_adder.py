@@ -3,6 +3,8 @@ import pytest
 import tensorflow as tf
 
 from gru_helpers.adder import Adder
+from gru_helpers.bits import make_batch
+from gru_helpers.train import cross_entropy
 
 
 def test_one_logit_per_bit_for_any_batch_and_length():
@@ -63,3 +65,22 @@ def test_restore_of_something_else_says_so(tmp_path):
         Adder(hidden_size=4).restore(path)
     with pytest.raises(ValueError, match="no adder checkpoint at"):
         Adder(hidden_size=4).restore(tmp_path / "missing")
+
+
+def test_restore_of_a_file_that_is_no_checkpoint_says_so(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("not a checkpoint")
+    with pytest.raises(ValueError, match="no adder checkpoint at .*notes.txt"):
+        Adder(hidden_size=4).restore(path)
+
+
+def test_hidden_size_must_be_at_least_one():
+    with pytest.raises(ValueError, match="hidden_size: expected an integer of at least 1, got 0"):
+        Adder(hidden_size=0)
+
+
+def test_an_untrained_adder_is_no_better_than_a_coin():
+    x, y = make_batch(np.random.default_rng(0), 1000, 17)
+    for seed in range(5):  # logits near 0, so the cross-entropy is near ln 2
+        loss = float(cross_entropy(Adder(hidden_size=16, seed=seed)(x), y))
+        assert abs(loss - np.log(2)) < 0.02, (seed, loss)

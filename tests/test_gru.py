@@ -156,3 +156,48 @@ def test_works_inside_tf_function():
     gru = random_gru(2, 3, seed=10)
     x = np.random.default_rng(6).normal(size=(2, 4, 2)).astype(np.float32)
     np.testing.assert_allclose(tf.function(gru)(x).numpy(), gru(x).numpy(), atol=1e-6)
+
+
+def test_sizes_must_be_at_least_one():
+    with pytest.raises(ValueError, match="input_size: expected an integer of at least 1, got 0"):
+        GRU(0, 3)
+    with pytest.raises(ValueError, match="hidden_size: expected an integer of at least 1, got 0"):
+        GRU(2, 0)
+    with pytest.raises(
+        ValueError, match="hidden_size: expected an integer of at least 1, got 2.5"
+    ):
+        GRU(2, 2.5)
+
+
+def test_input_of_the_wrong_shape_is_named():
+    gru = GRU(2, 3)
+    with pytest.raises(
+        ValueError, match=r"x: expected shape \(batch, time, 2\) \(input_size 2\), got \(4, 5\)"
+    ):
+        gru(np.zeros((4, 5), np.float32))
+    with pytest.raises(ValueError, match=r"got \(4, 5, 3\)"):
+        gru(np.zeros((4, 5, 3), np.float32))
+    with pytest.raises(ValueError, match=r"got \(4, 5, 3\)"):
+        gru.gates(np.zeros((4, 5, 3), np.float32))
+
+
+def test_initialisation_glorot_uniform_W_orthogonal_U_zero_b():
+    gru = GRU(2, 16, seed=3)
+    limit = np.sqrt(6 / (2 + 16))
+    for gate in "zrh":
+        W, U, b = (getattr(gru, f"{p}_{gate}").numpy() for p in "WUb")
+        assert np.abs(W).max() <= limit and W.std() > limit / 3
+        np.testing.assert_allclose(U.T @ U, np.eye(16), atol=1e-5)
+        assert not b.any()
+    assert not np.allclose(gru.U_z.numpy(), gru.U_r.numpy())
+
+
+def test_the_unrolled_loop_and_tf_scan_give_the_same_states():
+    gru = random_gru(2, 4, seed=11)
+    x = np.random.default_rng(7).normal(size=(3, 9, 2)).astype(np.float32)
+    unrolled = gru(x).numpy()
+    unknown_length = tf.function(gru, input_signature=[tf.TensorSpec((None, None, 2), tf.float32)])
+    np.testing.assert_allclose(unknown_length(x).numpy(), unrolled, atol=1e-6)
+    gru.max_unrolled_steps = 0
+    np.testing.assert_allclose(gru(x).numpy(), unrolled, atol=1e-6)
+    assert gru(np.zeros((3, 0, 2), np.float32)).shape == (3, 0, 4)

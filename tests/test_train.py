@@ -1,16 +1,25 @@
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gru_helpers.adder import Adder
-from gru_helpers.bits import make_batch
-from gru_helpers.train import cross_entropy, exact_share, squared_error, train
+from gru_helpers.bits import from_bits, make_batch
+from gru_helpers.train import (
+    MARGIN,
+    carry_chain_batch,
+    cross_entropy,
+    exact_share,
+    squared_error,
+    train,
+)
 
 
 def test_learns_16_bit_sums_exactly_within_a_fixed_budget():
     adder = Adder(hidden_size=16, seed=1)
     held_out = make_batch(np.random.default_rng(123), 1000, 17)
     history = train(adder, steps=600, width=17, seed=1, validation=held_out, stop_when_exact=True)
-    assert history.validation_exact[-1] == 1.0
+    assert history.validation_exact[-1] == 1.0 and history.learned
     assert history.step[-1] < 600
     assert exact_share(adder, *held_out) == 1.0
 
@@ -79,3 +88,103 @@ def test_bad_arguments_are_named():
         train(Adder(hidden_size=2), steps=1, width=0)
     with pytest.raises(ValueError, match="loss: expected one of"):
         train(Adder(hidden_size=2), steps=1, loss="mse")
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (dict(eval_every=0), "eval_every: expected an integer of at least 1, got 0"),
+        (dict(batch_size=0), "batch_size: expected an integer of at least 1, got 0"),
+        (
+            dict(learning_rate=float("nan")),
+            "learning_rate: expected a finite number above 0, got nan",
+        ),
+        (dict(learning_rate=-0.1), "learning_rate: expected a finite number above 0, got -0.1"),
+    ],
+)
+def test_bad_numbers_are_refused_before_training(arguments, message):
+    adder = Adder(hidden_size=2)
+    before = [v.numpy().copy() for v in adder.trainable_variables]
+    with pytest.raises(ValueError, match=message):
+        train(adder, steps=5, **arguments)
+    for old, variable in zip(before, adder.trainable_variables):
+        np.testing.assert_array_equal(old, variable.numpy())
+
+
+def test_batches_of_the_wrong_shape_are_refused_with_their_shapes():
+    x, y = make_batch(np.random.default_rng(0), 8, 5)
+    with pytest.raises(
+        ValueError,
+        match=r"fixed_batch: expected \(x, y\) of shapes \(batch, time, 2\) and "
+        r"\(batch, time, 1\), got \(8, 5, 2\) and \(8, 4, 1\)",
+    ):
+        train(Adder(hidden_size=2), steps=1, fixed_batch=(x, y[:, :4]))
+    with pytest.raises(ValueError, match=r"fixed_batch: .* got \(8, 5\) and \(8, 5, 1\)"):
+        train(Adder(hidden_size=2), steps=1, fixed_batch=(x[..., 0], y))
+    with pytest.raises(ValueError, match=r"validation: .* got \(8, 5, 3\) and \(8, 5, 1\)"):
+        train(Adder(hidden_size=2), steps=1, validation=(np.zeros((8, 5, 3)), y))
+    with pytest.raises(ValueError, match="fixed_batch: expected a pair"):
+        train(Adder(hidden_size=2), steps=1, fixed_batch=x)
+
+
+def test_a_loss_that_stops_being_a_number_stops_training_and_names_the_step():
+    adder = Adder(hidden_size=2)
+    adder.W_y.assign(np.full((2, 1), np.nan, np.float32))
+    with pytest.raises(FloatingPointError, match="step 1: the training loss is nan"):
+        train(adder, steps=10, eval_every=5)
+    huge = Adder(hidden_size=4)  # Adam moves each weight by about the learning rate per step
+    with pytest.raises(FloatingPointError, match=r"step \d+: the training loss is (nan|inf)"):
+        train(huge, steps=50, eval_every=25, learning_rate=1e38)
+
+
+def test_same_arithmetic_as_keras_adam():
+    # The fused Adam of train() against Keras's: three steps on the same batches.
+    adder, same = Adder(hidden_size=8, seed=4), Adder(hidden_size=8, seed=4)
+    optimizer = keras.optimizers.Adam(0.01)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        x, y = make_batch(rng, 64, 17)
+        with tf.GradientTape() as tape:
+            loss = cross_entropy(same(x), y)
+        gradients = tape.gradient(loss, same.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, same.trainable_variables))
+    train(adder, steps=3, seed=4)
+    for mine, theirs in zip(adder.trainable_variables, same.trainable_variables):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), atol=1e-6)
+
+
+def test_steps_between_evaluations_run_in_one_call_with_the_same_batches():
+    one_by_one = train(Adder(hidden_size=4, seed=2), steps=12, eval_every=1, seed=2)
+    in_chunks = train(Adder(hidden_size=4, seed=2), steps=12, eval_every=5, seed=2)
+    assert in_chunks.step == [5, 10, 12]
+    np.testing.assert_allclose(
+        [one_by_one.train_loss[i - 1] for i in in_chunks.step], in_chunks.train_loss, rtol=1e-5
+    )
+
+
+def longest_carry_run(a, b):
+    """The most bits in a row where exactly one operand is 1, from the first or two equal bits."""
+    runs = [0]
+    for start in [-1, *np.flatnonzero(a == b)]:
+        end = start + 1
+        while end < len(a) and a[end] != b[end]:
+            end += 1
+        runs.append(end - start - 1)
+    return max(runs)
+
+
+def test_carry_chain_batches_are_right_sums_with_a_long_carry():
+    x, y = carry_chain_batch(np.random.default_rng(0), 100, 33)
+    assert x.shape == (100, 33, 2) and y.shape == (100, 33, 1) and not x[:, -1].any()
+    runs = []
+    for (a, b), total in zip(np.moveaxis(x.astype(int), 2, 1), y[..., 0].astype(int)):
+        assert from_bits(a) + from_bits(b) == from_bits(total)
+        runs.append(longest_carry_run(a, b))
+    assert min(runs) >= 1 and max(runs) >= 24  # random sums of 32 bits rarely pass 8
+
+
+def test_stop_when_exact_is_only_reported_as_learned_after_the_margin():
+    history = train(Adder(hidden_size=16, seed=3), steps=600, seed=3, stop_when_exact=True)
+    assert history.learned and history.validation_exact[-1] == 1.0
+    first_exact = history.step[history.validation_exact.index(1.0)]
+    assert history.step[-1] - first_exact >= MARGIN
