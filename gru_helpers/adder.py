@@ -23,7 +23,7 @@ class Adder(tf.Module):
     """
 
     def __init__(self, hidden_size=16, seed=0, dtype=tf.float32, fast=False):
-        """``fast=True`` runs the same GRU as ``FastGRU`` (fused, unrolled): same weights, same sums."""
+        """``fast=True`` runs the same GRU as ``FastGRU`` (fused products): same weights, sums."""
         super().__init__()
         self.hidden_size = check_size("hidden_size", hidden_size)
         gru_class = FastGRU if fast else GRU
@@ -36,11 +36,11 @@ class Adder(tf.Module):
         self.b_y = tf.Variable(tf.zeros(1, dtype), name="b_y")
 
     def __call__(self, x):
-        """Logits for every bit of the sum, (batch, time, 1), from ``x`` of shape (batch, time, 2)."""
+        """Logits for every bit of the sum, (batch, time, 1), from ``x`` (batch, time, 2)."""
         return self.readout(self.gru(x))
 
     def readout(self, h):
-        """One logit per step from the hidden states ``h`` (batch, time, hidden): the same W_y at every step."""
+        """One logit per step from the states ``h`` (batch, time, hidden), one W_y for all."""
         return h @ self.W_y + self.b_y
 
     def predict_bits(self, x):
@@ -65,7 +65,7 @@ class Adder(tf.Module):
         return keys
 
     def restore(self, path):
-        """Read weights written by ``save``; a checkpoint of another shape is a clear ValueError."""
+        """Read weights written by ``save``; another file or shape is a clear ValueError."""
         try:
             stored = tf.train.load_checkpoint(str(path)).get_variable_to_shape_map()
         except (tf.errors.NotFoundError, tf.errors.DataLossError, ValueError) as error:

@@ -52,8 +52,9 @@ class GRU(tf.Module):
         sqrt(6 / (input + 3*hidden)) instead of sqrt(6 / (input + hidden)) here), and its
         recurrent kernel ``[U_z | U_r | U_h]`` (hidden, 3*hidden) has orthonormal rows, so each
         of its U is about 1/sqrt(3) the size of an orthogonal matrix. Here each gate is its own
-        matrix and gets its own draw: in the adder, that learns 16-bit sums in a median of 110
-        steps against 148 with Keras's scale (12 seeds, Adam 1e-2).
+        matrix and gets its own draw: in the adder, the first check with every held-out 16-bit
+        sum exact came after a median of 110 steps, against 148 with Keras's scale (12 seeds,
+        Adam 1e-2). An untrained adder's cross-entropy is then within 0.03 of ln 2.
         """
         super().__init__(name=name)
         self.input_size = check_size("input_size", input_size)

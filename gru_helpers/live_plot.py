@@ -14,7 +14,8 @@ from .train import History
 
 
 class LivePlot:
-    """Loss and exact-sum share against training step (``xlabel``), updated at most every ``interval`` seconds.
+    """Loss and exact-sum share against training step (``xlabel``), redrawn at most every
+    ``interval`` seconds.
 
     Call it with a ``History`` (it is a ``train`` callback); ``close()`` draws the final state and
     releases the figure. As a context manager it closes itself::

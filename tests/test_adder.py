@@ -81,6 +81,6 @@ def test_hidden_size_must_be_at_least_one():
 
 def test_an_untrained_adder_is_no_better_than_a_coin():
     x, y = make_batch(np.random.default_rng(0), 1000, 17)
-    for seed in range(5):  # logits near 0, so the cross-entropy is near ln 2
+    for seed in range(10):  # logits near 0, so the cross-entropy is near ln 2 = 0.693
         loss = float(cross_entropy(Adder(hidden_size=16, seed=seed)(x), y))
-        assert abs(loss - np.log(2)) < 0.02, (seed, loss)
+        assert abs(loss - np.log(2)) < 0.03, (seed, loss)

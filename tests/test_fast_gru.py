@@ -27,7 +27,7 @@ def twin_grus(inputs, hidden, seed, dtype=tf.float32):
 
 
 def loss_and_gradients(gru, x, h0, weights):
-    """A scalar that depends on every hidden state, and its gradient for the nine parameters, x and h0."""
+    """A scalar that depends on every hidden state; its gradient for the parameters, x and h0."""
     x, h0 = tf.constant(x), tf.constant(h0)
     with tf.GradientTape() as tape:
         tape.watch([x, h0])

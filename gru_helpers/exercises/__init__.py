@@ -109,7 +109,7 @@ def expect_shape(name, value, shape):
 
 
 def expect_close(name, value, expected, atol=1e-5):
-    """Raise ``Wrong`` unless ``value`` equals ``expected`` within ``atol``, saying by how much it misses."""
+    """Raise ``Wrong`` unless ``value`` is within ``atol`` of ``expected``; says by how much."""
     value, expected = np.asarray(value, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     expect_shape(name, value, expected.shape)
     if np.isnan(value).any():
