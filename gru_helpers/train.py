@@ -4,6 +4,7 @@ Drawing a new batch each step means the network never sees the same additions tw
 loss on held-out additions tracks the training loss instead of drifting away from it.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,20 @@ import tensorflow as tf
 
 from .bits import check_non_negative, check_width, make_batch
 from .gru import check_size
+
+
+class _NotRetracing(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" warning about ``compiled_steps``.
+
+    Each ``train`` call compiles one new function for its own adder, once; TensorFlow counts
+    the functions of every call together and, from the fifth adder on, warns of retracing.
+    """
+
+    def filter(self, record):
+        return "compiled_steps" not in record.getMessage()
+
+
+tf.get_logger().addFilter(_NotRetracing())
 
 
 def cross_entropy(logits, y):

@@ -188,3 +188,11 @@ def test_stop_when_exact_is_only_reported_as_learned_after_the_margin():
     assert history.learned and history.validation_exact[-1] == 1.0
     first_exact = history.step[history.validation_exact.index(1.0)]
     assert history.step[-1] - first_exact >= MARGIN
+
+
+def test_training_many_adders_writes_no_retracing_warning(capfd, caplog):
+    """Each train() compiles one function for its adder; TensorFlow would call the sixth retracing."""
+    for seed in range(6):
+        train(Adder(hidden_size=2, seed=seed), steps=2, eval_every=1)
+    out, err = capfd.readouterr()
+    assert "retracing" not in err + out + caplog.text
