@@ -34,7 +34,7 @@ lab: $(VENV)/installed  ## set up, then open JupyterLab on the first notebook
 
 test: $(VENV)/installed chromium site  ## set up, then run every test: the pinned environment, then the others
 	$(BIN)/python -m pytest
-	$(BIN)/nox
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nox  # uv and nox from .venv
 
 test-pinned: $(VENV)/installed chromium site  ## only the pinned environment: unit, doctests, strict nbval, browser, Binder, site
 	$(BIN)/python -m pytest

@@ -16,12 +16,12 @@ not on this machine runs on the nearest supported one that is, and says so.
 
 import os
 import pathlib
-import shutil
 import subprocess
 import tomllib
 
 import nox
 from packaging.requirements import Requirement
+from uv import find_uv_bin  # uv as nox finds it: installed beside nox, on PATH or not
 
 ROOT = pathlib.Path(__file__).resolve().parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -59,9 +59,7 @@ def python(preferred):
         key=lambda v: abs(SUPPORTED_PYTHONS.index(v) - SUPPORTED_PYTHONS.index(preferred)),
     )
     for version in by_distance:
-        found = subprocess.run(
-            [shutil.which("uv") or "uv", "python", "find", version], capture_output=True
-        )
+        found = subprocess.run([find_uv_bin(), "python", "find", version], capture_output=True)
         if found.returncode == 0:
             return version
     return preferred  # none found: nox reports the missing interpreter
