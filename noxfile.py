@@ -122,7 +122,7 @@ def colab(session):
         "GIT_CONFIG_VALUE_0": repository_address(),
     }
     run_everything(session, env=clone_of_address)
-    session.run("python", "-c", ONE_TENSORFLOW)
+    session.run("python", "-I", "-c", ONE_TENSORFLOW)  # -I: not the egg-info of a checkout
 
 
 ONE_TENSORFLOW = """
