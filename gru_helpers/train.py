@@ -4,6 +4,7 @@ Drawing a new batch each step means the network never sees the same additions tw
 loss on held-out additions tracks the training loss instead of drifting away from it.
 """
 
+import copy
 import logging
 from dataclasses import dataclass, field
 
@@ -17,8 +18,9 @@ from .gru import check_size
 class _NotRetracing(logging.Filter):
     """Drop TensorFlow's "triggered tf.function retracing" warning about ``compiled_steps``.
 
-    Each ``train`` call compiles one new function for its own adder, once; TensorFlow counts
-    the functions of every call together and, from the fifth adder on, warns of retracing.
+    Each kind of adder that ``train`` meets gets its own compiled function (see ``Trainer``),
+    traced once; TensorFlow counts them together and, from the fifth kind on, warns of
+    retracing.
     """
 
     def filter(self, record):
@@ -135,6 +137,14 @@ def adam(variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
                 grad=gradient,
             )
 
+    def restart():
+        """Forget every step so far: the next update is Adam's first again."""
+        beta_powers.assign([1.0, 1.0])
+        for m, v in moments:
+            m.assign(tf.zeros_like(m))
+            v.assign(tf.zeros_like(v))
+
+    apply.restart = restart
     return apply
 
 
@@ -144,7 +154,8 @@ def compiled_steps(adder, x_shape, learning_rate=0.01, loss_fn=cross_entropy, ji
     It takes k batches stacked, ``xs`` (k, *x_shape) and ``ys`` (k, batch, time, 1), float32,
     runs one step of Adam on ``loss_fn(adder(x), y)`` for each, and returns the k losses. It
     is one ``tf.function``, traced once for any k: with x's shape fixed, the GRU's loop is
-    written out step by step; the k steps run in a ``tf.scan``.
+    written out step by step; the k steps run in a ``tf.scan``. ``learning_rate`` may be a
+    ``tf.Variable``, read at every step; ``train_steps.restart_adam()`` restarts Adam.
 
     >>> from gru_helpers.adder import Adder
     >>> steps = compiled_steps(Adder(hidden_size=4), (8, 5, 2))
@@ -173,7 +184,66 @@ def compiled_steps(adder, x_shape, learning_rate=0.01, loss_fn=cross_entropy, ji
         xs, ys = tf.cast(xs, dtype), tf.cast(ys, dtype)
         return tf.scan(lambda _, xy: train_step(*xy), (xs, ys), initializer=tf.zeros((), dtype))
 
+    train_steps.restart_adam = apply_adam.restart
     return train_steps
+
+
+class Trainer:
+    """A working copy of an adder with its compiled steps and evaluation, kept for reuse.
+
+    Tracing and optimising ``compiled_steps`` takes longer than a hundred of its steps, and
+    its graph depends only on the kind of adder and the batch shape, not on the weights. So
+    ``train`` keeps one ``Trainer`` per kind (``TRAINERS``): each call copies its adder's
+    weights into the copy, restarts Adam, trains the copy and copies the weights back after
+    every evaluation. A second adder of the same kind then trains without tracing anything.
+    """
+
+    def __init__(self, adder, x_shape, loss_fn, jit_compile):
+        self.model = copy.deepcopy(adder)
+        dtype = self.model.trainable_variables[0].dtype
+        self.learning_rate = tf.Variable(0.01, dtype=dtype)
+        self.steps = compiled_steps(self.model, x_shape, self.learning_rate, loss_fn, jit_compile)
+        # Evaluations run through one compiled function for any length (the GRU's tf.scan path).
+        self.logits = tf.function(
+            self.model, input_signature=[tf.TensorSpec((None, None, 2), dtype)], autograph=False
+        )
+
+    def start(self, adder, learning_rate):
+        """Take ``adder``'s weights and ``learning_rate``; Adam starts afresh."""
+        for mine, theirs in zip(self.model.trainable_variables, adder.trainable_variables):
+            mine.assign(theirs)
+        self.learning_rate.assign(learning_rate)
+        self.steps.restart_adam()
+
+    def copy_to(self, adder):
+        """Write the trained weights back into ``adder``."""
+        for mine, theirs in zip(self.model.trainable_variables, adder.trainable_variables):
+            theirs.assign(mine)
+
+
+TRAINERS = {}
+"""``train``'s ``Trainer`` for each kind of adder, batch shape and loss, made on first use."""
+
+
+def trainer_for(adder, x_shape, loss, jit_compile):
+    """The ``Trainer`` from ``TRAINERS`` that fits ``adder``; a new one is made (and kept)
+    for a kind not seen before. Only ``Adder`` itself is shared: another model gets its own."""
+    from .adder import Adder  # here: adder.py needs nothing from this module, but avoid a cycle
+
+    if type(adder) is not Adder:
+        return Trainer(adder, x_shape, LOSSES[loss], jit_compile)
+    kind = (
+        type(adder.gru),
+        adder.gru.max_unrolled_steps,
+        adder.hidden_size,
+        adder.W_y.dtype,
+        tuple(x_shape),
+        loss,
+        jit_compile,
+    )
+    if kind not in TRAINERS:
+        TRAINERS[kind] = Trainer(adder, x_shape, LOSSES[loss], jit_compile)
+    return TRAINERS[kind]
 
 
 def carry_chain_batch(rng, batch_size, width):
@@ -257,8 +327,10 @@ def train(
     too). ``bench/run.py`` measures this again.
 
     What runs: the steps between two evaluations run in one call of one compiled function
-    (``tf.function``, traced once per call of ``train``), on batches drawn in NumPy before the
-    call; the update is Adam's, with ``keras.optimizers.Adam``'s arithmetic (see ``adam``).
+    (``compiled_steps``), on batches drawn in NumPy before the call; the update is Adam's, with
+    ``keras.optimizers.Adam``'s arithmetic (see ``adam``). That function is traced the first
+    time an adder of its kind trains with this batch shape and loss, and reused after (see
+    ``Trainer``).
     ``jit_compile=True`` compiles that function with XLA: each step is faster, but compiling
     takes seconds, so it pays off only for long runs.
 
@@ -286,11 +358,9 @@ def train(
     validation = tuple(part.astype(dtype) for part in check_pair("validation", validation))
     rng = np.random.default_rng(seed)
     x_shape = (batch_size, width, 2) if fixed_batch is None else fixed_batch[0].shape
-    train_steps = compiled_steps(adder, x_shape, learning_rate, loss_fn, jit_compile)
-    # Evaluations run through one compiled function for any length (the GRU's tf.scan path).
-    logits_of = tf.function(
-        adder, input_signature=[tf.TensorSpec((None, None, 2), dtype)], autograph=False
-    )
+    trainer = trainer_for(adder, x_shape, loss, jit_compile)
+    trainer.start(adder, learning_rate)
+    logits_of = trainer.logits
     if stop_when_exact:  # longer held-out sums
         short = validation[0].shape[1] - 1  # the operands' bits
         long_rng = np.random.default_rng([seed, 2**31 + 1])
@@ -306,7 +376,8 @@ def train(
             fixed_batch if fixed_batch is not None else make_batch(rng, batch_size, width)
             for _ in range(k)
         ]
-        losses = train_steps(*(np.stack(part) for part in zip(*batches))).numpy()
+        losses = trainer.steps(*(np.stack(part) for part in zip(*batches))).numpy()
+        trainer.copy_to(adder)
         step += k
         if not np.isfinite(losses).all():
             first = int(np.flatnonzero(~np.isfinite(losses))[0])

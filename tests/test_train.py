@@ -7,6 +7,7 @@ from gru_helpers.adder import Adder
 from gru_helpers.bits import from_bits, make_batch
 from gru_helpers.train import (
     MARGIN,
+    TRAINERS,
     carry_chain_batch,
     cross_entropy,
     exact_share,
@@ -191,8 +192,50 @@ def test_stop_when_exact_is_only_reported_as_learned_after_the_margin():
 
 
 def test_training_many_adders_writes_no_retracing_warning(capfd, caplog):
-    """Each train() compiles one function for its adder; TensorFlow would call the sixth retracing."""
-    for seed in range(6):
-        train(Adder(hidden_size=2, seed=seed), steps=2, eval_every=1)
+    """Each kind of adder gets its own function; TensorFlow would call the sixth retracing."""
+    for size in range(1, 7):
+        train(Adder(hidden_size=size, seed=size), steps=2, eval_every=1)
     out, err = capfd.readouterr()
     assert "retracing" not in err + out + caplog.text
+
+
+def test_a_second_adder_of_the_same_kind_reuses_the_trace_and_trains_the_same():
+    TRAINERS.clear()
+    first = Adder(hidden_size=3, seed=5)
+    train(first, steps=7, eval_every=3, seed=1)
+    (trainer,) = TRAINERS.values()
+    again = Adder(hidden_size=3, seed=5)  # Adam restarts: the same run again, the same weights
+    train(again, steps=7, eval_every=3, seed=1)
+    assert len(TRAINERS) == 1 and trainer.steps.experimental_get_tracing_count() == 1
+    for mine, theirs in zip(first.trainable_variables, again.trainable_variables):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    TRAINERS.clear()  # and a fresh trace gives those weights too
+    fresh = Adder(hidden_size=3, seed=5)
+    train(fresh, steps=7, eval_every=3, seed=1)
+    for mine, theirs in zip(first.trainable_variables, fresh.trainable_variables):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), atol=1e-6)
+
+
+def test_adders_of_other_kinds_get_their_own_trainer():
+    TRAINERS.clear()
+    kinds = [
+        Adder(hidden_size=3),
+        Adder(hidden_size=4),
+        Adder(hidden_size=3, fast=True),
+        Adder(hidden_size=3, dtype=tf.float64),
+    ]
+    for adder in kinds:
+        train(adder, steps=2)
+    train(Adder(hidden_size=3), steps=2, width=9)  # another batch shape
+    train(Adder(hidden_size=3), steps=2, loss="squared_error")
+    assert len(TRAINERS) == 6
+
+
+def test_train_leaves_each_adders_weights_in_that_adder():
+    one, other = Adder(hidden_size=3, seed=1), Adder(hidden_size=3, seed=2)
+    before = other.W_y.numpy().copy()
+    train(one, steps=4)
+    np.testing.assert_array_equal(other.W_y.numpy(), before)  # not touched by one's run
+    seen = []
+    train(other, steps=4, eval_every=2, callback=lambda h: seen.append(other.W_y.numpy().copy()))
+    assert not np.array_equal(seen[0], before) and not np.array_equal(seen[0], seen[1])
