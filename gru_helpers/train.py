@@ -280,6 +280,21 @@ def carry_chain_batch(rng, batch_size, width):
     return x, y[..., np.newaxis]
 
 
+def long_batch(rng, batch_size, width):
+    """Additions of ``width`` bits, half random (``make_batch``), half built around a long
+    carry chain (``carry_chain_batch``): what ``train(stop_when_exact=True)`` trains on once
+    every held-out sum is exact.
+
+    >>> x, y = long_batch(np.random.default_rng(0), 4, 33)
+    >>> x.shape, y.shape
+    ((4, 33, 2), (4, 33, 1))
+    """
+    chains = batch_size // 2
+    random_x, random_y = make_batch(rng, batch_size - chains, width)
+    chain_x, chain_y = carry_chain_batch(rng, chains, width)
+    return np.concatenate([random_x, chain_x]), np.concatenate([random_y, chain_y])
+
+
 MARGIN = 20
 """Steps that ``train(stop_when_exact=True)`` goes on training after the first exact check."""
 
@@ -308,29 +323,31 @@ def train(
     ``callback(history)``. The same ``seed`` gives the same run.
 
     ``stop_when_exact=True`` stops once the adder has learned, which takes more than one exact
-    check: in our runs, a run stopped at its first check with every held-out 16-bit sum exact
+    check. In our runs, a run stopped at its first check with every held-out 16-bit sum exact
     still missed some 64-bit or 1024-bit sums about one time in three, most often where a long
-    run of bits with exactly one operand 1 sent the carry (or its absence) a long way. So a
-    check counts as exact only if every held-out sum is exact and then also every sum of two
-    longer held-out sets drawn from ``seed``: 200 additions 16 times as long as the validation
-    sums (256-bit operands for the default 16-bit ones), and 200 additions twice as long
-    (32-bit) built around such a long run (``carry_chain_batch``). Training stops at the first
-    such check at least ``MARGIN`` (20) steps after the first of an unbroken series of them
-    (so it trains on at least 20 steps past its first exact check); ``history.learned`` says
-    whether it stopped so.
+    run of bits with exactly one operand 1 sent the carry (or its absence) a long way; one
+    adder in twenty, trained on after that check on 16-bit sums, never learned to carry (or
+    not) through 20 such bits. So, from the first check with every held-out sum exact, it
+    trains on additions twice as long, half of them built around such a long run
+    (``long_batch``), and a check counts as exact only if every held-out sum is exact and also
+    every sum of two longer held-out sets drawn from ``seed``: 200 additions 16 times as long
+    as the validation sums (256-bit operands for the default 16-bit ones), and 200 additions
+    twice as long (32-bit) built around a long run (``carry_chain_batch``). Training stops at
+    the first such check at least ``MARGIN`` (20) steps after the first of an unbroken series
+    of them; ``history.learned`` says whether it stopped so. (With ``fixed_batch`` it trains
+    on that batch throughout.)
 
-    Over seeds 10-29 (not the notebooks' seeds), with this function's defaults and
-    ``steps=1000``, for ``Adder()`` and for ``Adder(fast=True)`` alike: 19 of 20 runs stopped so
-    (after 125 to 550 steps, median 150), and each of them added every one of 1000 other random
-    64-bit and 100 other random 1024-bit sums exactly. Seed 19 never stopped: its adder kept
-    missing a few of the long-carry sums (its 1000 steps ended exact on those 1100 random sums
-    too). ``bench/run.py`` measures this again.
+    With this function's defaults and ``steps=1000``, over seeds 10-79 for ``Adder()`` and
+    10-29 for ``Adder(fast=True)`` (not the notebooks' seeds): every run stopped so, after 125
+    to 300 steps (median 150), and each added every one of 1000 other random 64-bit and 100
+    other random 1024-bit sums exactly. ``bench/run.py`` measures 20 seeds again.
 
     What runs: the steps between two evaluations run in one call of one compiled function
     (``compiled_steps``), on batches drawn in NumPy before the call; the update is Adam's, with
     ``keras.optimizers.Adam``'s arithmetic (see ``adam``). That function is traced the first
     time an adder of its kind trains with this batch shape and loss, and reused after (see
-    ``Trainer``).
+    ``Trainer``); the longer additions go through one for any length (the GRU's ``tf.scan``),
+    with Adam started afresh.
     ``jit_compile=True`` compiles that function with XLA: each step is faster, but compiling
     takes seconds, so it pays off only for long runs.
 
@@ -360,7 +377,10 @@ def train(
     x_shape = (batch_size, width, 2) if fixed_batch is None else fixed_batch[0].shape
     trainer = trainer_for(adder, x_shape, loss, jit_compile)
     trainer.start(adder, learning_rate)
-    logits_of = trainer.logits
+    if fixed_batch is not None:
+        draw = lambda: fixed_batch  # noqa: E731
+    else:
+        draw = lambda: make_batch(rng, batch_size, width)  # noqa: E731
     if stop_when_exact:  # longer held-out sums
         short = validation[0].shape[1] - 1  # the operands' bits
         long_rng = np.random.default_rng([seed, 2**31 + 1])
@@ -369,13 +389,10 @@ def train(
             carry_chain_batch(long_rng, 200, 2 * short + 1),
         ]
 
-    history, step, exact_since = History(), 0, None
+    history, step, exact_since, lengthened = History(), 0, None, False
     while step < steps:
         k = min(eval_every - step % eval_every, steps - step)  # the steps to the next evaluation
-        batches = [
-            fixed_batch if fixed_batch is not None else make_batch(rng, batch_size, width)
-            for _ in range(k)
-        ]
+        batches = [draw() for _ in range(k)]
         losses = trainer.steps(*(np.stack(part) for part in zip(*batches))).numpy()
         trainer.copy_to(adder)
         step += k
@@ -386,15 +403,21 @@ def train(
                 f"number: training diverged (learning_rate {learning_rate} too large for this "
                 "model, or weights that were not finite numbers before training)"
             )
-        logits = logits_of(validation[0])
+        logits = trainer.logits(validation[0])
         history.step.append(step)
         history.train_loss.append(float(losses[-1]))
         history.validation_loss.append(float(loss_fn(logits, validation[1])))
         history.validation_exact.append(exact_share_of_logits(logits, validation[1]))
         exact = history.validation_exact[-1] == 1.0
+        if stop_when_exact and exact and fixed_batch is None and not lengthened:
+            lengthened = True  # from here on, additions twice as long (see above)
+            draw = lambda: long_batch(rng, batch_size, 2 * width - 1)  # noqa: E731
+            trainer = trainer_for(adder, (batch_size, None, 2), loss, jit_compile)  # any length
+            trainer.start(adder, learning_rate)
         if stop_when_exact and exact:  # the long sums too, once the short ones are all exact
             exact = all(
-                exact_share_of_logits(logits_of(x.astype(dtype)), y) == 1.0 for x, y in long_sums
+                exact_share_of_logits(trainer.logits(x.astype(dtype)), y) == 1.0
+                for x, y in long_sums
             )
         exact_since = (exact_since or step) if exact else None
         history.learned = (

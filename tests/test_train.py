@@ -11,6 +11,7 @@ from gru_helpers.train import (
     carry_chain_batch,
     cross_entropy,
     exact_share,
+    long_batch,
     squared_error,
     train,
 )
@@ -182,6 +183,35 @@ def test_carry_chain_batches_are_right_sums_with_a_long_carry():
         assert from_bits(a) + from_bits(b) == from_bits(total)
         runs.append(longest_carry_run(a, b))
     assert min(runs) >= 1 and max(runs) >= 24  # random sums of 32 bits rarely pass 8
+
+
+def test_long_batches_are_right_sums_half_of_them_around_a_long_carry():
+    x, y = long_batch(np.random.default_rng(1), 64, 33)
+    assert x.shape == (64, 33, 2) and y.shape == (64, 33, 1)
+    runs = []
+    for (a, b), total in zip(np.moveaxis(x.astype(int), 2, 1), y[..., 0].astype(int)):
+        assert from_bits(a) + from_bits(b) == from_bits(total)
+        runs.append(longest_carry_run(a, b))
+    assert np.mean(runs[32:]) > 2 * np.mean(runs[:32])  # the second half: long runs
+
+
+def test_stop_when_exact_trains_on_longer_sums_after_the_first_exact_check():
+    TRAINERS.clear()
+    shapes = []
+    history = train(
+        Adder(hidden_size=16, seed=3),
+        steps=600,
+        seed=3,
+        stop_when_exact=True,
+        callback=lambda h: shapes.append([kind[4] for kind in TRAINERS]),
+    )
+    first_exact = history.validation_exact.index(1.0)
+    assert shapes[first_exact - 1] == [(64, 17, 2)]  # 16-bit sums until the first exact check
+    assert shapes[first_exact] == [(64, 17, 2), (64, None, 2)]  # then any length: 32-bit sums
+    fixed = make_batch(np.random.default_rng(0), 100, 17)
+    TRAINERS.clear()
+    train(Adder(hidden_size=16, seed=3), steps=200, fixed_batch=fixed, stop_when_exact=True)
+    assert [kind[4] for kind in TRAINERS] == [(100, 17, 2)]  # a fixed batch throughout
 
 
 def test_stop_when_exact_is_only_reported_as_learned_after_the_margin():
