@@ -40,8 +40,14 @@ class Adder(tf.Module):
         return self.readout(self.gru(x))
 
     def readout(self, h):
-        """One logit per step from the states ``h`` (batch, time, hidden), one W_y for all."""
-        return h @ self.W_y + self.b_y
+        """One logit per step from the states ``h`` (batch, time, hidden), one W_y for all.
+
+        ``h_t W_y`` with its one column is a weighted sum of the units, and written so: the
+        same numbers as ``h @ W_y``, but its gradient is a product and a sum instead of one
+        batched matrix product per step, which makes a training step on a CPU about a tenth
+        faster.
+        """
+        return tf.reduce_sum(h * self.W_y[:, 0], axis=-1, keepdims=True) + self.b_y
 
     def predict_bits(self, x):
         """The predicted bits of the sum (0 or 1), shape (batch, time), as a NumPy int array."""

@@ -5,7 +5,9 @@ the work differently. At hidden size 16 a time step is a few thousand multiplica
 than the cost of starting an operation, so what counts is how many operations run:
 
 1. The input half of every gate, ``x_t W + b``, does not depend on the state, so it is computed
-   for all time steps before the loop, in one matrix product with ``[W_z | W_r | W_h]``.
+   for all time steps before the loop, in one matrix product with ``[W_z | W_r | W_h]``
+   (``tf.tensordot`` makes it one plain 2-D product of all batch*time rows, whose gradient is
+   cheaper than a batched product's).
 2. Inside the loop, the two sigmoid gates share one product with ``[U_z | U_r]``: two small
    matrix products per step instead of six.
 3. As in ``GRU``, when the number of steps is known and at most ``max_unrolled_steps``, the loop
@@ -39,7 +41,8 @@ class FastGRU(GRU):
         )
         W = tf.concat([self.W_z, self.W_r, self.W_h], axis=1)
         b = tf.concat([self.b_z, self.b_r, self.b_h], axis=0)
-        x_zr, x_h = tf.split(x @ W + b, [2 * self.hidden_size, self.hidden_size], axis=2)
+        x_W = tf.tensordot(x, W, axes=1)  # x_t W for every t: one (batch*time, input) product
+        x_zr, x_h = tf.split(x_W + b, [2 * self.hidden_size, self.hidden_size], axis=2)
         U_zr = tf.concat([self.U_z, self.U_r], axis=1)
 
         def step(h_tm1, inputs):

@@ -7,7 +7,7 @@ leading axis with one slice per adder, and one batched operation serves them all
 - ``W`` (model, input, hidden), ``U`` (model, hidden, hidden) and ``b`` (model, 1, hidden): with
   a state ``h_tm1`` (model, batch, hidden), ``GRU.step`` itself computes every model's step, since
   ``@`` multiplies slice by slice and ``+ b`` broadcasts over the batch. The step is not retyped.
-- ``W_y`` (model, 1, hidden, 1) and ``b_y`` (model, 1, 1, 1): ``Adder.readout`` turns the states
+- ``W_y`` (model, 1, hidden, 1) and ``b_y`` (model, 1, 1, 1): ``h @ W_y + b_y`` turns the states
   (model, batch, time, hidden) into logits (model, batch, time, 1) the same way.
 
 Training adds the models' losses. Each slice's gradient is then its own model's gradient, and Adam
@@ -32,7 +32,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .adder import Adder
 from .gru import GRU, PARAMETER_NAMES
 from .train import LOSSES
 
@@ -144,7 +143,6 @@ class StackedAdders(tf.Module):
     """
 
     step = GRU.step  # the GRU's own step: its products broadcast over the model axis
-    readout = Adder.readout  # and the adder's own readout
     max_unrolled_steps = GRU.max_unrolled_steps
 
     def __init__(
@@ -189,6 +187,11 @@ class StackedAdders(tf.Module):
         time_first = tf.transpose(x, [1, 0, 2] if x.shape.rank == 3 else [2, 0, 1, 3])
         h_time_first = tf.scan(self.step, time_first, initializer=h_t)  # (time, model, batch, H)
         return self.readout(tf.transpose(h_time_first, [1, 2, 0, 3]))
+
+    def readout(self, h):
+        """Logits (model, batch, time, 1) from states (model, batch, time, hidden): each
+        model's own ``h_t W_y + b_y``, as ``Adder.readout`` computes it."""
+        return h @ self.W_y + self.b_y
 
     def exact_share(self, x, y):
         """For each model, the share of the additions (x, y) whose every bit it gets right.
