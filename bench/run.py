@@ -20,7 +20,7 @@
 
 The machine may be shared: contenders that are compared are timed in the same process, in
 interleaved rounds, and read as ratios. Options: ``--tables 1,2,3``, ``--seeds N``,
-``--notebooks 0[1-3]*.ipynb`` (table 3's pattern). Takes about 15 minutes on two cores.
+``--notebooks 0[1-3]*.ipynb`` (table 3's pattern). Takes about 6 minutes on two cores.
 """
 
 import argparse

@@ -15,6 +15,14 @@ def test_one_logit_per_bit_for_any_batch_and_length():
         assert bits.shape == (batch, time) and set(np.unique(bits)) <= {0, 1}
 
 
+def test_the_readout_is_h_times_W_y_plus_b_y_at_every_step():
+    adder = Adder(hidden_size=5, seed=2)
+    adder.b_y.assign([0.3])
+    h = np.random.default_rng(0).normal(size=(4, 6, 5)).astype(np.float32)
+    expected = h @ adder.W_y.numpy() + 0.3
+    np.testing.assert_allclose(adder.readout(h), expected, rtol=1e-5, atol=1e-6)
+
+
 def test_every_hidden_state_feeds_the_output():
     adder = Adder(hidden_size=4, seed=1)
     x = np.random.default_rng(0).integers(0, 2, (1, 6, 2)).astype(np.float32)
