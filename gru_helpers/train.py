@@ -373,6 +373,12 @@ def train(
         validation = make_batch(np.random.default_rng([seed, 2**31]), 1000, width)
     dtype = adder.trainable_variables[0].dtype.as_numpy_dtype  # float32, or float64
     validation = tuple(part.astype(dtype) for part in check_pair("validation", validation))
+    if stop_when_exact and min(width, validation[0].shape[1]) < 2:
+        raise ValueError(
+            "stop_when_exact=True: expected width and validation sums of at least 2 steps "
+            f"(operands of 1 bit or more, to build longer sums from), got width {width} and "
+            f"validation sums of {validation[0].shape[1]}"
+        )
     rng = np.random.default_rng(seed)
     x_shape = (batch_size, width, 2) if fixed_batch is None else fixed_batch[0].shape
     trainer = trainer_for(adder, x_shape, loss, jit_compile)

@@ -214,6 +214,14 @@ def test_stop_when_exact_trains_on_longer_sums_after_the_first_exact_check():
     assert [kind[4] for kind in TRAINERS] == [(100, 17, 2)]  # a fixed batch throughout
 
 
+def test_stop_when_exact_needs_operands_of_at_least_one_bit():
+    with pytest.raises(ValueError, match="stop_when_exact=True: .* got width 1"):
+        train(Adder(hidden_size=2), steps=5, width=1, stop_when_exact=True)
+    one_step = make_batch(np.random.default_rng(0), 10, 1)
+    with pytest.raises(ValueError, match="validation sums of 1"):
+        train(Adder(hidden_size=2), steps=5, validation=one_step, stop_when_exact=True)
+
+
 def test_stop_when_exact_is_only_reported_as_learned_after_the_margin():
     history = train(Adder(hidden_size=16, seed=3), steps=600, seed=3, stop_when_exact=True)
     assert history.learned and history.validation_exact[-1] == 1.0
