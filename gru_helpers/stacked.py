@@ -75,6 +75,7 @@ def padded(weights, size):
     Every hidden axis is padded with zeros up to ``size``: the extra units have no weight in or
     out, so they stay 0 and change nothing (see the module's docstring).
 
+    >>> from gru_helpers import Adder
     >>> w = padded(weights_of(Adder(hidden_size=2)), 5)
     >>> w["W_z"].shape, w["U_z"].shape, w["b_z"].shape, w["W_y"].shape, w["b_y"].shape
     ((2, 5), (5, 5), (5,), (5, 1), (1,))
