@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
+from .adder import Adder
 from .bits import check_non_negative, check_width, make_batch
 from .gru import check_size
 
@@ -198,8 +199,9 @@ class Trainer:
     every evaluation. A second adder of the same kind then trains without tracing anything.
     """
 
-    def __init__(self, adder, x_shape, loss_fn, jit_compile):
-        self.model = copy.deepcopy(adder)
+    def __init__(self, adder, x_shape, loss_fn, jit_compile, working_copy=True):
+        """``working_copy=False`` trains ``adder`` itself (for a model that is not shared)."""
+        self.model = copy.deepcopy(adder) if working_copy else adder
         dtype = self.model.trainable_variables[0].dtype
         self.learning_rate = tf.Variable(0.01, dtype=dtype)
         self.steps = compiled_steps(self.model, x_shape, self.learning_rate, loss_fn, jit_compile)
@@ -227,11 +229,10 @@ TRAINERS = {}
 
 def trainer_for(adder, x_shape, loss, jit_compile):
     """The ``Trainer`` from ``TRAINERS`` that fits ``adder``; a new one is made (and kept)
-    for a kind not seen before. Only ``Adder`` itself is shared: another model gets its own."""
-    from .adder import Adder  # here: adder.py needs nothing from this module, but avoid a cycle
-
+    for a kind not seen before. Only ``Adder`` itself is shared: another model (a subclass
+    too) gets a ``Trainer`` of its own that trains it in place, kept nowhere."""
     if type(adder) is not Adder:
-        return Trainer(adder, x_shape, LOSSES[loss], jit_compile)
+        return Trainer(adder, x_shape, LOSSES[loss], jit_compile, working_copy=False)
     kind = (
         type(adder.gru),
         adder.gru.max_unrolled_steps,

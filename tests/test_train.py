@@ -269,6 +269,22 @@ def test_adders_of_other_kinds_get_their_own_trainer():
     assert len(TRAINERS) == 6
 
 
+def test_another_model_trains_itself_and_is_not_kept():
+    class Counting(Adder):  # a subclass may compute anything: it is never shared
+        calls = 0
+
+        def __call__(self, x):
+            Counting.calls += 1
+            return super().__call__(x)
+
+    TRAINERS.clear()
+    model = Counting(hidden_size=3, seed=1)
+    before = model.W_y.numpy().copy()
+    train(model, steps=4, eval_every=2)
+    assert not TRAINERS and Counting.calls > 0
+    assert not np.array_equal(model.W_y.numpy(), before)
+
+
 def test_train_leaves_each_adders_weights_in_that_adder():
     one, other = Adder(hidden_size=3, seed=1), Adder(hidden_size=3, seed=2)
     before = other.W_y.numpy().copy()
