@@ -190,32 +190,43 @@ def compiled_steps(adder, x_shape, learning_rate=0.01, loss_fn=cross_entropy, ji
 
 
 class Trainer:
-    """A working copy of an adder with its compiled steps and evaluation, kept for reuse.
+    """A working copy of one kind of adder, with its compiled evaluation and steps, kept for reuse.
 
-    Tracing and optimising ``compiled_steps`` takes longer than a hundred of its steps, and
-    its graph depends only on the kind of adder and the batch shape, not on the weights. So
-    ``train`` keeps one ``Trainer`` per kind (``TRAINERS``): each call copies its adder's
-    weights into the copy, restarts Adam, trains the copy and copies the weights back after
-    every evaluation. A second adder of the same kind then trains without tracing anything.
+    Tracing and optimising ``compiled_steps`` takes longer than a hundred of its steps, and its
+    graph depends only on the kind of adder, the batch shape and the loss, not on the weights. So
+    ``train`` keeps one ``Trainer`` per kind of adder (``TRAINERS``), holding one compiled function
+    per batch shape and loss it has met: each call copies its adder's weights into the copy, trains
+    the copy and copies the weights back after every evaluation. A second adder of the same kind
+    then trains without tracing anything.
     """
 
-    def __init__(self, adder, x_shape, loss_fn, jit_compile, working_copy=True):
+    def __init__(self, adder, working_copy=True):
         """``working_copy=False`` trains ``adder`` itself (for a model that is not shared)."""
         self.model = copy.deepcopy(adder) if working_copy else adder
         dtype = self.model.trainable_variables[0].dtype
         self.learning_rate = tf.Variable(0.01, dtype=dtype)
-        self.steps = compiled_steps(self.model, x_shape, self.learning_rate, loss_fn, jit_compile)
+        self.compiled = {}
+        """``compiled_steps`` for each (batch shape, loss, jit_compile), made on first use."""
         # Evaluations run through one compiled function for any length (the GRU's tf.scan path).
         self.logits = tf.function(
             self.model, input_signature=[tf.TensorSpec((None, None, 2), dtype)], autograph=False
         )
 
     def start(self, adder, learning_rate):
-        """Take ``adder``'s weights and ``learning_rate``; Adam starts afresh."""
+        """Take ``adder``'s weights and ``learning_rate``."""
         for mine, theirs in zip(self.model.trainable_variables, adder.trainable_variables):
             mine.assign(theirs)
         self.learning_rate.assign(learning_rate)
-        self.steps.restart_adam()
+
+    def steps(self, x_shape, loss, jit_compile):
+        """The compiled steps on batches of ``x_shape`` with ``loss``, Adam started afresh."""
+        key = (tuple(x_shape), loss, jit_compile)
+        if key not in self.compiled:
+            self.compiled[key] = compiled_steps(
+                self.model, x_shape, self.learning_rate, LOSSES[loss], jit_compile
+            )
+        self.compiled[key].restart_adam()
+        return self.compiled[key]
 
     def copy_to(self, adder):
         """Write the trained weights back into ``adder``."""
@@ -224,26 +235,18 @@ class Trainer:
 
 
 TRAINERS = {}
-"""``train``'s ``Trainer`` for each kind of adder, batch shape and loss, made on first use."""
+"""``train``'s ``Trainer`` for each kind of adder, made on first use."""
 
 
-def trainer_for(adder, x_shape, loss, jit_compile):
+def trainer_for(adder):
     """The ``Trainer`` from ``TRAINERS`` that fits ``adder``; a new one is made (and kept)
     for a kind not seen before. Only ``Adder`` itself is shared: another model (a subclass
     too) gets a ``Trainer`` of its own that trains it in place, kept nowhere."""
     if type(adder) is not Adder:
-        return Trainer(adder, x_shape, LOSSES[loss], jit_compile, working_copy=False)
-    kind = (
-        type(adder.gru),
-        adder.gru.max_unrolled_steps,
-        adder.hidden_size,
-        adder.W_y.dtype,
-        tuple(x_shape),
-        loss,
-        jit_compile,
-    )
+        return Trainer(adder, working_copy=False)
+    kind = (type(adder.gru), adder.gru.max_unrolled_steps, adder.hidden_size, adder.W_y.dtype)
     if kind not in TRAINERS:
-        TRAINERS[kind] = Trainer(adder, x_shape, LOSSES[loss], jit_compile)
+        TRAINERS[kind] = Trainer(adder)
     return TRAINERS[kind]
 
 
@@ -382,8 +385,9 @@ def train(
         )
     rng = np.random.default_rng(seed)
     x_shape = (batch_size, width, 2) if fixed_batch is None else fixed_batch[0].shape
-    trainer = trainer_for(adder, x_shape, loss, jit_compile)
+    trainer = trainer_for(adder)
     trainer.start(adder, learning_rate)
+    train_steps = trainer.steps(x_shape, loss, jit_compile)
     if fixed_batch is not None:
         draw = lambda: fixed_batch  # noqa: E731
     else:
@@ -400,7 +404,7 @@ def train(
     while step < steps:
         k = min(eval_every - step % eval_every, steps - step)  # the steps to the next evaluation
         batches = [draw() for _ in range(k)]
-        losses = trainer.steps(*(np.stack(part) for part in zip(*batches))).numpy()
+        losses = train_steps(*(np.stack(part) for part in zip(*batches))).numpy()
         trainer.copy_to(adder)
         step += k
         if not np.isfinite(losses).all():
@@ -419,8 +423,7 @@ def train(
         if stop_when_exact and exact and fixed_batch is None and not lengthened:
             lengthened = True  # from here on, additions twice as long (see above)
             draw = lambda: long_batch(rng, batch_size, 2 * width - 1)  # noqa: E731
-            trainer = trainer_for(adder, (batch_size, None, 2), loss, jit_compile)  # any length
-            trainer.start(adder, learning_rate)
+            train_steps = trainer.steps((batch_size, None, 2), loss, jit_compile)  # any length
         if stop_when_exact and exact:  # the long sums too, once the short ones are all exact
             exact = all(
                 exact_share_of_logits(trainer.logits(x.astype(dtype)), y) == 1.0

@@ -203,15 +203,20 @@ def test_stop_when_exact_trains_on_longer_sums_after_the_first_exact_check():
         steps=600,
         seed=3,
         stop_when_exact=True,
-        callback=lambda h: shapes.append([kind[4] for kind in TRAINERS]),
+        callback=lambda h: shapes.append(
+            [key[0] for t in TRAINERS.values() for key in t.compiled]
+        ),
     )
+    (trainer,) = TRAINERS.values()
     first_exact = history.validation_exact.index(1.0)
     assert shapes[first_exact - 1] == [(64, 17, 2)]  # 16-bit sums until the first exact check
     assert shapes[first_exact] == [(64, 17, 2), (64, None, 2)]  # then any length: 32-bit sums
+    assert trainer.logits.experimental_get_tracing_count() == 1  # one evaluation for both
     fixed = make_batch(np.random.default_rng(0), 100, 17)
     TRAINERS.clear()
     train(Adder(hidden_size=16, seed=3), steps=200, fixed_batch=fixed, stop_when_exact=True)
-    assert [kind[4] for kind in TRAINERS] == [(100, 17, 2)]  # a fixed batch throughout
+    (trainer,) = TRAINERS.values()
+    assert [key[0] for key in trainer.compiled] == [(100, 17, 2)]  # a fixed batch throughout
 
 
 def test_stop_when_exact_needs_operands_of_at_least_one_bit():
@@ -244,7 +249,8 @@ def test_a_second_adder_of_the_same_kind_reuses_the_trace_and_trains_the_same():
     (trainer,) = TRAINERS.values()
     again = Adder(hidden_size=3, seed=5)  # Adam restarts: the same run again, the same weights
     train(again, steps=7, eval_every=3, seed=1)
-    assert len(TRAINERS) == 1 and trainer.steps.experimental_get_tracing_count() == 1
+    (steps,) = trainer.compiled.values()
+    assert len(TRAINERS) == 1 and steps.experimental_get_tracing_count() == 1
     for mine, theirs in zip(first.trainable_variables, again.trainable_variables):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     TRAINERS.clear()  # and a fresh trace gives those weights too
@@ -264,9 +270,16 @@ def test_adders_of_other_kinds_get_their_own_trainer():
     ]
     for adder in kinds:
         train(adder, steps=2)
+    assert len(TRAINERS) == 4
     train(Adder(hidden_size=3), steps=2, width=9)  # another batch shape
-    train(Adder(hidden_size=3), steps=2, loss="squared_error")
-    assert len(TRAINERS) == 6
+    train(Adder(hidden_size=3), steps=2, loss="squared_error")  # another loss
+    assert len(TRAINERS) == 4  # the same kind of adder: its own compiled steps for each
+    first = next(iter(TRAINERS.values()))
+    assert [key[:2] for key in first.compiled] == [
+        ((64, 17, 2), "cross_entropy"),
+        ((64, 9, 2), "cross_entropy"),
+        ((64, 17, 2), "squared_error"),
+    ]
 
 
 def test_another_model_trains_itself_and_is_not_kept():
