@@ -210,7 +210,7 @@ def test_stop_when_exact_trains_on_longer_sums_after_the_first_exact_check():
     (trainer,) = TRAINERS.values()
     first_exact = history.validation_exact.index(1.0)
     assert shapes[first_exact - 1] == [(64, 17, 2)]  # 16-bit sums until the first exact check
-    assert shapes[first_exact] == [(64, 17, 2), (64, None, 2)]  # then any length: 32-bit sums
+    assert shapes[first_exact] == [(64, 17, 2), (64, 33, 2)]  # then 32-bit sums
     assert trainer.logits.experimental_get_tracing_count() == 1  # one evaluation for both
     fixed = make_batch(np.random.default_rng(0), 100, 17)
     TRAINERS.clear()
