@@ -12,8 +12,8 @@
    additions. The seeds of one recipe and setting run in one process, after one tiny warm-up
    run pays TensorFlow's once-per-process start-up (as the first training cell of a notebook
    does). ``train`` traces its compiled functions for the first adder of a kind and reuses them
-   for the next (``Trainer``): the first seed pays that tracing, the others do not. Each seed
-   is then run once more with them forgotten, so that it pays the tracing itself.
+   for the next (``Trainer``): the first seed pays that tracing, the others do not. After all
+   20, each seed is run once more with them forgotten, so that it pays the tracing itself.
 3. Notebooks: wall time and peak memory of each notebook executed in a fresh kernel, and of a
    floor notebook that only imports TensorFlow, Keras, Matplotlib and gru_helpers, run just
    before it the same way: what a notebook costs is its time above that floor.
@@ -161,26 +161,19 @@ def learn_runs(recipe, seeds):
     adder_options, train_options = RECIPES[recipe]
     train(Adder(2), steps=1)  # TensorFlow's once-per-process start-up, paid before any timing
     runs = []
-    for seed in seeds:
+    for seed in seeds:  # one after another, as in one kernel
         adder = Adder(HIDDEN, seed=seed, **adder_options)
         start = time.perf_counter()
         history = train(adder, steps=1000, seed=seed, stop_when_exact=True, **train_options)
         seconds = time.perf_counter() - start
         exact = {name: exact_share(adder, *pair) for name, pair in long_sums.items()}
-        TRAINERS.clear()  # the same run again, tracing its compiled functions afresh
+        runs.append(dict(seconds=seconds, step=history.step[-1], learned=history.learned, **exact))
+    for seed, run in zip(seeds, runs):  # then each once more, tracing afresh
+        TRAINERS.clear()
         start = time.perf_counter()
         again = Adder(HIDDEN, seed=seed, **adder_options)
         train(again, steps=1000, seed=seed, stop_when_exact=True, **train_options)
-        traced = time.perf_counter() - start
-        runs.append(
-            dict(
-                seconds=seconds,
-                traced=traced,
-                step=history.step[-1],
-                learned=history.learned,
-                **exact,
-            )
-        )
+        run["traced"] = time.perf_counter() - start
     return runs
 
 
