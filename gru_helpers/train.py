@@ -353,9 +353,9 @@ def train(
     time an adder of its kind trains with this batch shape and loss, and reused after (see
     ``Trainer``); the longer additions go through one of their own, traced for their shape and
     with Adam started afresh. Written out step by step, their steps take less than half as long
-    as through the GRU's ``tf.scan`` (1.25 against 3.1 ms here, about 0.2 s a run), but its
-    tracing and first call take longer (about 1.5 against 0.7 s, once per kind of adder): one
-    kernel that trains five adders of a kind or more gains, one that trains a single adder pays.
+    as through the GRU's ``tf.scan`` (1.25 against 3.1 ms here, about 0.2 s a run), but that
+    function's tracing and first call take longer (about 1.5 against 0.7 s, once per kind of
+    adder): a kernel that trains five adders of a kind or more gains, one that trains one pays.
     ``jit_compile=True`` compiles that function with XLA: each step is faster, but compiling
     takes seconds, so it pays off only for long runs.
 
@@ -426,8 +426,9 @@ def train(
         exact = history.validation_exact[-1] == 1.0
         if stop_when_exact and exact and fixed_batch is None and not lengthened:
             lengthened = True  # from here on, additions twice as long (see above)
-            draw = lambda: long_batch(rng, batch_size, 2 * width - 1)  # noqa: E731
-            train_steps = trainer.steps((batch_size, 2 * width - 1, 2), loss, jit_compile)
+            long_width = 2 * width - 1
+            draw = lambda: long_batch(rng, batch_size, long_width)  # noqa: E731
+            train_steps = trainer.steps((batch_size, long_width, 2), loss, jit_compile)
         if stop_when_exact and exact:  # the long sums too, once the short ones are all exact
             exact = all(
                 exact_share_of_logits(trainer.logits(x.astype(dtype)), y) == 1.0
