@@ -28,12 +28,11 @@ TensorShape([3, 5, 6, 1])
 True
 """
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from .gru import GRU, PARAMETER_NAMES
-from .train import LOSSES
+from .gru import GRU, PARAMETER_NAMES, traced_once
+from .train import LOSSES, adam
 
 NAMES = PARAMETER_NAMES + ("W_y", "b_y")
 """The eleven weights of an adder: the GRU's nine, then the readout's two."""
@@ -180,9 +179,9 @@ class StackedAdders(tf.Module):
         )
         steps = x.shape[-2]
         if steps is not None and 0 < steps <= self.max_unrolled_steps:
-            states = []
+            states, step = [], traced_once(self.step)
             for t in range(steps):
-                h_t = self.step(h_t, x[..., t, :])
+                h_t = step(h_t, x[..., t, :])
                 states.append(h_t)
             return self.readout(tf.stack(states, axis=-2))
         time_first = tf.transpose(x, [1, 0, 2] if x.shape.rank == 3 else [2, 0, 1, 3])
@@ -202,7 +201,7 @@ class StackedAdders(tf.Module):
         """
         if self._forward is None:
             spec = tf.TensorSpec([None, None, self.W_z.shape[1]], self.W_z.dtype)
-            self._forward = tf.function(self.__call__, input_signature=[spec])
+            self._forward = tf.function(self.__call__, input_signature=[spec], autograph=False)
         right = (self._forward(x).numpy()[..., 0] > 0) == np.asarray(y)[..., 0]
         return right.all(axis=-1).mean(axis=-1)
 
@@ -229,12 +228,15 @@ class StackedAdders(tf.Module):
         return tf.convert_to_tensor(x, dtype), tf.convert_to_tensor(y, dtype)
 
     def _compiled(self, name, function):
-        """The ``tf.function`` of ``function``, made (with Adam) the first time it is asked for."""
+        """The ``tf.function`` of ``function``, made (with Adam) the first time it is asked for.
+
+        Its loops are ``tf.while_loop`` and ``tf.scan``, not Python loops for AutoGraph to
+        convert (``autograph=False``): converting the step's code took longer than tracing it.
+        """
         if self.optimizer is None:
-            self.optimizer = keras.optimizers.Adam(self.learning_rate)
-            self.optimizer.build(self.variables_in_order)
+            self.optimizer = adam(self.variables_in_order, self.learning_rate)
         if getattr(self, name) is None:
-            setattr(self, name, tf.function(function))
+            setattr(self, name, tf.function(function, autograph=False))
         return getattr(self, name)
 
     def _step(self, x, y):
@@ -245,20 +247,22 @@ class StackedAdders(tf.Module):
             logits = self(x)
             losses = tf.stack([self.loss_fn(logits[i], ys[i]) for i in range(self.models)])
             total = tf.reduce_sum(losses)
-        self.optimizer.apply_gradients(zip(tape.gradient(total, variables), variables))
+        self.optimizer(tape.gradient(total, variables))
         return losses
 
     def _fit_steps(self, x, y, steps):
-        losses = tf.zeros(self.models, x.dtype)
-        for _ in tf.range(steps):
-            losses = self._step(x, y)
+        _, losses = tf.while_loop(
+            lambda i, _: i < steps,
+            lambda i, _: (i + 1, self._step(x, y)),
+            (tf.constant(0), tf.zeros(self.models, x.dtype)),
+        )
         return losses
 
     def _fit_each_steps(self, xs, ys):
-        losses = tf.zeros(self.models, xs.dtype)
-        for i in tf.range(tf.shape(xs)[0]):
-            losses = self._step(xs[i], ys[i])
-        return losses
+        losses = tf.scan(
+            lambda _, xy: self._step(*xy), (xs, ys), initializer=tf.zeros(self.models, xs.dtype)
+        )
+        return losses[-1]
 
     def weights(self, i):
         """Model ``i``'s weights in an adder's own shapes (``weights_of``), padding removed."""

@@ -352,9 +352,9 @@ def train(
     ``keras.optimizers.Adam``'s arithmetic (see ``adam``). That function is traced the first
     time an adder of its kind trains with this batch shape and loss, and reused after (see
     ``Trainer``); the longer additions go through one of their own, traced for their shape and
-    with Adam started afresh. Written out step by step, their steps take less than half as long
-    as through the GRU's ``tf.scan`` (1.25 against 3.1 ms here, about 0.2 s a run), but that
-    function's tracing and first call take longer (about 1.5 against 0.7 s, once per kind of
+    with Adam started afresh. Written out step by step, their steps take about half as long
+    as through the GRU's ``tf.scan`` (1.4 against 2.4 ms here, 0.1 s or more a run), but that
+    function's tracing and first call take longer (about 0.9 against 0.35 s, once per kind of
     adder): a kernel that trains five adders of a kind or more gains, one that trains one pays.
     ``jit_compile=True`` compiles that function with XLA: each step is faster, but compiling
     takes seconds, so it pays off only for long runs.

@@ -59,6 +59,30 @@ def test_same_gradient_as_gru(batch, time, inputs, hidden):
         np.testing.assert_allclose(mine, theirs, atol=1e-5, err_msg=name)
 
 
+def test_same_states_and_gradient_in_a_tf_function():
+    """Traced, the unrolled loop calls its step as one function, and computes the same."""
+    slow, fast = twin_grus(2, 5, seed=9)
+    x = tf.constant(np.random.default_rng(5).normal(size=(3, 11, 2)), tf.float32)
+
+    def states_and_gradient(gru):
+        with tf.GradientTape() as tape:
+            states = gru(x)
+            loss = tf.reduce_sum(tf.sin(states))
+        return states, tape.gradient(loss, [getattr(gru, name) for name in PARAMETER_NAMES])
+
+    traced = tf.function(lambda: states_and_gradient(fast))
+    calls = [
+        op
+        for op in traced.get_concrete_function().graph.get_operations()
+        if op.type.endswith("PartitionedCall")
+    ]
+    assert len(calls) == 2 * 11  # the step at every time step, and its gradient
+    (states, gradient), (slow_states, slow_gradient) = traced(), states_and_gradient(slow)
+    np.testing.assert_allclose(states, slow_states, atol=1e-5)
+    for name, mine, theirs in zip(PARAMETER_NAMES, gradient, slow_gradient):
+        np.testing.assert_allclose(mine, theirs, atol=1e-5, err_msg=name)
+
+
 def test_the_loop_through_tf_scan_when_the_length_is_unknown_or_unrolling_is_off():
     slow, fast = twin_grus(2, 4, seed=3)
     x = np.random.default_rng(4).normal(size=(3, 9, 2)).astype(np.float32)

@@ -201,3 +201,37 @@ def test_the_unrolled_loop_and_tf_scan_give_the_same_states():
     gru.max_unrolled_steps = 0
     np.testing.assert_allclose(gru(x).numpy(), unrolled, atol=1e-6)
     assert gru(np.zeros((3, 0, 2), np.float32)).shape == (3, 0, 4)
+
+
+def test_in_a_tf_function_the_unrolled_loop_traces_its_step_once():
+    class CountingGRU(GRU):
+        traced = 0
+
+        def step(self, h_tm1, x_t):
+            CountingGRU.traced += 1
+            return super().step(h_tm1, x_t)
+
+    gru = CountingGRU(2, 3, seed=12)
+    x = tf.constant(np.random.default_rng(8).normal(size=(2, 9, 2)), tf.float32)
+    with tf.GradientTape() as tape:
+        eager = gru(x)
+        eager_loss = tf.reduce_sum(eager**2)
+    eager_gradient = tape.gradient(eager_loss, gru.trainable_variables)
+    assert CountingGRU.traced == 9  # eagerly, the step runs once per time step
+    CountingGRU.traced = 0
+
+    @tf.function
+    def states_and_gradient(x):
+        with tf.GradientTape() as tape:
+            states = gru(x)
+            loss = tf.reduce_sum(states**2)
+        return states, tape.gradient(loss, gru.trainable_variables)
+
+    graph = states_and_gradient.get_concrete_function(x).graph
+    calls = [op for op in graph.get_operations() if op.type.endswith("PartitionedCall")]
+    assert CountingGRU.traced == 1  # traced once ...
+    assert len(calls) == 2 * 9  # ... and called at every step, forward and for the gradient
+    states, gradient = states_and_gradient(x)
+    np.testing.assert_allclose(states, eager, atol=1e-6)
+    for traced, plain in zip(gradient, eager_gradient):
+        np.testing.assert_allclose(traced, plain, atol=1e-5)
