@@ -33,9 +33,9 @@ def traced_once(step):
     """``step`` to call at every step of a loop written out in Python: in a ``tf.function``, a
     ``tf.function`` of its own, so that tracing records its operations once, not once per step.
 
-    Tracing a 33-step training step and its gradient took 0.7 s written out, 0.14 s so. When
-    the graph runs, TensorFlow's optimiser inlines the calls: what runs is the same, one copy
-    of the step's operations per time step. Outside a ``tf.function`` (eagerly) it is ``step``.
+    Tracing a 33-step training step and its gradient took 0.7 s written out, 0.14 s so. Before
+    the graph runs, TensorFlow inlines the calls: what runs is the same, one copy of the step's
+    operations per time step. Outside a ``tf.function`` (eagerly) it is ``step`` itself.
 
     >>> traced_once(abs) is abs                  # run eagerly: the function itself
     True
