@@ -13,14 +13,14 @@ than the cost of starting an operation, so what counts is how many operations ru
 3. As in ``GRU``, when the number of steps is known and at most ``max_unrolled_steps``, the loop
    is written out step by step (unrolled) instead of run by ``tf.scan``: no loop bookkeeping,
    and TensorFlow's graph optimiser sees every operation (the step is traced once and called
-   at every step, see ``traced_once``). Longer or unknown lengths still go through ``tf.scan``.
+   at every step, see ``written_out``). Longer or unknown lengths still go through ``tf.scan``.
 
 Its gradient is TensorFlow's gradient of the same equations.
 """
 
 import tensorflow as tf
 
-from .gru import GRU, traced_once
+from .gru import GRU, written_out
 
 
 class FastGRU(GRU):
@@ -53,11 +53,8 @@ class FastGRU(GRU):
 
         steps = x.shape[1]
         if steps is not None and 0 < steps <= self.max_unrolled_steps:
-            h_t, states, step_once = h0, [], traced_once(step)
-            for inputs in zip(tf.unstack(x_zr, axis=1), tf.unstack(x_h, axis=1)):
-                h_t = step_once(h_t, inputs)
-                states.append(h_t)
-            return tf.stack(states, axis=1)
+            inputs = zip(tf.unstack(x_zr, axis=1), tf.unstack(x_h, axis=1))
+            return tf.stack(written_out(step, h0, inputs), axis=1)
         time_major = lambda t: tf.transpose(t, [1, 0, 2])  # noqa: E731  (tf.scan walks axis 0)
         states = tf.scan(step, (time_major(x_zr), time_major(x_h)), initializer=h0)
         return time_major(states)

@@ -31,7 +31,7 @@ True
 import numpy as np
 import tensorflow as tf
 
-from .gru import GRU, PARAMETER_NAMES, traced_once
+from .gru import GRU, PARAMETER_NAMES, written_out
 from .train import LOSSES, adam
 
 NAMES = PARAMETER_NAMES + ("W_y", "b_y")
@@ -179,10 +179,7 @@ class StackedAdders(tf.Module):
         )
         steps = x.shape[-2]
         if steps is not None and 0 < steps <= self.max_unrolled_steps:
-            states, step = [], traced_once(self.step)
-            for t in range(steps):
-                h_t = step(h_t, x[..., t, :])
-                states.append(h_t)
+            states = written_out(self.step, h_t, tf.unstack(x, axis=-2))
             return self.readout(tf.stack(states, axis=-2))
         time_first = tf.transpose(x, [1, 0, 2] if x.shape.rank == 3 else [2, 0, 1, 3])
         h_time_first = tf.scan(self.step, time_first, initializer=h_t)  # (time, model, batch, H)
