@@ -124,17 +124,21 @@ def adam(variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
 
     def apply(gradients):
         powers = beta_powers.assign(beta_powers * tf.constant([beta_1, beta_2], dtype))
+        # The scalars every variable's update shares, made once rather than once per variable:
+        beta1_power, beta2_power = tf.unstack(powers)
+        lr = tf.cast(learning_rate, dtype)
+        beta1, beta2, eps = (tf.constant(c, dtype) for c in (beta_1, beta_2, epsilon))
         for variable, (m, v), gradient in zip(variables, moments, gradients):
             tf.raw_ops.ResourceApplyAdam(
                 var=variable.handle,
                 m=m.handle,
                 v=v.handle,
-                beta1_power=powers[0],
-                beta2_power=powers[1],
-                lr=tf.cast(learning_rate, dtype),
-                beta1=tf.constant(beta_1, dtype),
-                beta2=tf.constant(beta_2, dtype),
-                epsilon=tf.constant(epsilon, dtype),
+                beta1_power=beta1_power,
+                beta2_power=beta2_power,
+                lr=lr,
+                beta1=beta1,
+                beta2=beta2,
+                epsilon=eps,
                 grad=gradient,
             )
 

@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -39,6 +41,27 @@ def test_trained_adder_adds(trained):
 def test_trained_adder_adds_far_longer_numbers_than_it_saw(trained):
     a, b = 3**400, 2**600 - 1
     assert trained.add(a, b) == a + b
+
+
+def test_long_additions_are_predicted_through_one_compiled_graph():
+    adder = Adder(hidden_size=4, seed=2)
+    rng = np.random.default_rng(0)
+    for width in (65, 300, 90):  # longer than the loop written out: one graph for every length
+        x = rng.integers(0, 2, (3, width, 2)).astype(np.float32)
+        eager = (adder(x).numpy()[..., 0] > 0).astype(np.int64)
+        np.testing.assert_array_equal(adder.predict_bits(x), eager)
+    assert adder.__dict__["_compiled"].experimental_get_tracing_count() == 1
+
+
+def test_an_adder_with_its_compiled_graph_copies_and_saves(tmp_path):
+    adder = Adder(hidden_size=4, seed=3)
+    adder.add(2**100, 1)  # compiles the graph for long additions
+    twin = copy.deepcopy(adder)  # what train does with the first adder of a kind
+    twin.W_y.assign(-twin.W_y)  # the copy's graph reads the copy's weights
+    x = np.random.default_rng(1).integers(0, 2, (2, 80, 2)).astype(np.float32)
+    np.testing.assert_array_equal(twin.predict_bits(x), 1 - adder.predict_bits(x))
+    restored = Adder(hidden_size=4, seed=9).restore(adder.save(tmp_path / "adder"))
+    np.testing.assert_array_equal(restored.predict_bits(x), adder.predict_bits(x))
 
 
 def test_add_rejects_bad_numbers(trained):
