@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from .bits import from_bits, pair_to_input, width_for_sum
 from .fast_gru import FastGRU
-from .gru import GRU, PARAMETER_NAMES, check_size
+from .gru import GRU, PARAMETER_NAMES, check_size, compiled_for_any_length
 
 
 class Adder(tf.Module):
@@ -60,8 +60,7 @@ class Adder(tf.Module):
         x = self.gru.check_input(x)
         if x.shape[1] > self.gru.max_unrolled_steps:
             if "_compiled" not in self.__dict__:  # set in __dict__: not tracked, not saved
-                spec = tf.TensorSpec((None, None, self.gru.input_size), x.dtype)
-                compiled = tf.function(self.__call__, input_signature=[spec], autograph=False)
+                compiled = compiled_for_any_length(self.__call__, self.gru.input_size, x.dtype)
                 self.__dict__["_compiled"] = compiled
             logits = self.__dict__["_compiled"](x)
         else:

@@ -31,7 +31,7 @@ True
 import numpy as np
 import tensorflow as tf
 
-from .gru import GRU, PARAMETER_NAMES, written_out
+from .gru import GRU, PARAMETER_NAMES, compiled_for_any_length, written_out
 from .train import LOSSES, adam
 
 NAMES = PARAMETER_NAMES + ("W_y", "b_y")
@@ -197,8 +197,9 @@ class StackedAdders(tf.Module):
         steps), so a 1024-step addition is one graph call, not a thousand eager steps.
         """
         if self._forward is None:
-            spec = tf.TensorSpec([None, None, self.W_z.shape[1]], self.W_z.dtype)
-            self._forward = tf.function(self.__call__, input_signature=[spec], autograph=False)
+            self._forward = compiled_for_any_length(
+                self.__call__, self.W_z.shape[1], self.W_z.dtype
+            )
         right = (self._forward(x).numpy()[..., 0] > 0) == np.asarray(y)[..., 0]
         return right.all(axis=-1).mean(axis=-1)
 

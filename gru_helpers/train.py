@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from .adder import Adder
 from .bits import add_bits, check_non_negative, check_width, make_batch
-from .gru import check_size
+from .gru import check_size, compiled_for_any_length
 
 
 class _NotRetracing(logging.Filter):
@@ -212,9 +212,7 @@ class Trainer:
         self.compiled = {}
         """``compiled_steps`` for each (batch shape, loss, jit_compile), made on first use."""
         # Evaluations run through one compiled function for any length (the GRU's tf.scan path).
-        self.logits = tf.function(
-            self.model, input_signature=[tf.TensorSpec((None, None, 2), dtype)], autograph=False
-        )
+        self.logits = compiled_for_any_length(self.model, 2, dtype)
 
     def start(self, adder, learning_rate):
         """Take ``adder``'s weights and ``learning_rate``."""
