@@ -5,16 +5,26 @@ live plot, the interactive adder app, and the exercises' checks (``gru_helpers.e
 from .versions import check_tensorflow  # isort: skip
 
 from .adder import Adder
-from .bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width_for_sum
+from .bits import (
+    add_bits,
+    carry_chain_batch,
+    from_bits,
+    long_carry_batch,
+    make_batch,
+    pair_to_input,
+    to_bits,
+    width_for_sum,
+)
 from .fast_gru import FastGRU
 from .gru import GRU, PARAMETER_NAMES, from_keras_weights, to_keras_weights
 from .live_plot import LivePlot, LivePlotCallback
-from .stacked import StackedAdders, weights_of
+from .side_by_side import StackedAdders, train_side_by_side, weights_of
 from .train import (
     History,
-    carry_chain_batch,
     cross_entropy,
+    exact_for,
     exact_share,
+    one_batch,
     squared_error,
     train,
 )
@@ -34,15 +44,19 @@ __all__ = [
     "carry_chain_batch",
     "add_bits",
     "cross_entropy",
+    "exact_for",
     "exact_share",
     "from_bits",
     "from_keras_weights",
+    "long_carry_batch",
     "make_batch",
+    "one_batch",
     "pair_to_input",
     "squared_error",
     "to_bits",
     "to_keras_weights",
     "train",
+    "train_side_by_side",
     "weights_of",
     "width_for_sum",
 ]

@@ -139,3 +139,49 @@ def make_batch(rng, batch_size, width):
     operands[:, -1, :] = 0  # the top bit is left free for the carry
     total = add_bits(operands[..., 0], operands[..., 1])
     return operands, total[..., np.newaxis]
+
+
+def carry_chain_batch(rng, batch_size, width):
+    """Additions with a long carry chain, shaped like ``make_batch``'s: (x, y).
+
+    Each addition of two ``width - 1``-bit numbers has a run of random length where exactly one
+    operand's bit is 1, after a position where both bits are equal (both 1: a carry starts;
+    both 0: none does) or from the first bit (no carry), and before two equal bits again.
+    Through the run the sum bit is 0 with a carry and 1 without, and the bit after it depends
+    on the carry too: the network must hold in its state, all along the run, which it is.
+
+    >>> x, y = carry_chain_batch(np.random.default_rng(0), 3, 9)
+    >>> x.shape, y.shape
+    ((3, 9, 2), (3, 9, 1))
+    """
+    if check_width(width) < 3:
+        raise ValueError(f"width: expected at least 3 (operands of 2 bits or more), got {width}")
+    x, _ = make_batch(rng, batch_size, width)
+    a, b = x[..., 0], x[..., 1]
+    starts = rng.integers(0, width - 2, batch_size)
+    starts[rng.random(batch_size) < 0.5] = -1  # half the runs start at the first bit
+    for row, start in enumerate(starts):
+        end = start + 1 + rng.integers(1, width - 1 - start)
+        if start >= 0:
+            a[row, start] = b[row, start] = rng.integers(0, 2)
+        b[row, start + 1 : end] = 1 - a[row, start + 1 : end]
+        if end < width - 1:  # then equal bits again: the carry must come out right
+            a[row, end] = b[row, end] = rng.integers(0, 2)
+    return x, add_bits(a, b)[..., np.newaxis]  # the top bits are still 0: the sums fit
+
+
+def long_carry_batch(rng, batch_size, width):
+    """Additions of ``width`` bits, half random (``make_batch``), half built around a long
+    carry chain (``carry_chain_batch``): the batches of the longer-additions phase of
+    notebook 06.
+
+    >>> x, y = long_carry_batch(np.random.default_rng(0), 4, 33)
+    >>> x.shape, y.shape
+    ((4, 33, 2), (4, 33, 1))
+    """
+    chains = batch_size // 2
+    random_x, random_y = make_batch(rng, batch_size - chains, width)
+    chain_x, chain_y = carry_chain_batch(rng, chains, width)
+    return np.concatenate([random_x, chain_x]), np.concatenate([random_y, chain_y])
+
+

@@ -1,48 +1,53 @@
-"""Training an adder: a fresh random mini-batch every step, Adam, and a loss on every bit.
+"""Training an adder: the loop of notebook 05, and the few extras a run can ask for by name.
 
-Drawing a new batch each step means the network never sees the same additions twice, so the
-loss on held-out additions tracks the training loss instead of drifting away from it.
+``train(adder, steps)`` repeats, for at most ``steps`` steps:
+
+1. draw a fresh batch of additions (``make_batch``);
+2. take one step of Adam on the loss of the adder's answers to that batch;
+3. every ``eval_every`` steps, measure the loss and the share of exactly right sums on held-out
+   additions, append them to a ``History`` and call ``callback(history)``;
+4. stop early if a stopping rule, ``stop(history)``, says so.
+
+The extras, each an argument: ``batches`` draws the batches another way (one fixed batch,
+subtractions, longer additions), ``validation`` gives the held-out additions, ``loss`` picks
+squared error instead of cross-entropy, and ``stop`` is a stopping rule such as ``exact_for(100)``.
+``train_side_by_side`` (in ``side_by_side.py``) runs the same loop for several adders at once.
+
+Two things make it fast without changing what it computes:
+
+- ``adam``: Adam's update with TensorFlow's fused kernel, one operation per variable;
+- ``compiled_steps``: the steps between two evaluations run in one call of one ``tf.function``,
+  traced once per batch shape at the start of a run and reused for the rest of it.
 """
 
-import copy
-import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 import tensorflow as tf
 
-from .adder import Adder
-from .bits import add_bits, check_non_negative, check_width, make_batch
-from .gru import check_size, compiled_for_any_length
-
-
-class _NotRetracing(logging.Filter):
-    """Drop TensorFlow's "triggered tf.function retracing" warning about ``compiled_steps``.
-
-    Each kind of adder that ``train`` meets gets its own compiled function (see ``Trainer``),
-    traced once; TensorFlow counts them together and, from the fifth kind on, warns of
-    retracing.
-    """
-
-    def filter(self, record):
-        return "compiled_steps" not in record.getMessage()
-
-
-tf.get_logger().addFilter(_NotRetracing())
+from .bits import check_non_negative, check_width, make_batch
+from .gru import check_size
 
 
 def cross_entropy(logits, y):
-    """Mean sigmoid cross-entropy over every bit: the loss of a yes/no answer per bit."""
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits))
+    """Mean sigmoid cross-entropy over every bit: the loss of a yes/no answer per bit.
+
+    Logits and targets of shape (batch, time, 1) give one number; with a leading axis of
+    adders side by side, (adders, batch, time, 1), one number per adder.
+    """
+    bits = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
+    return tf.reduce_mean(bits, axis=[-3, -2, -1])
 
 
 def squared_error(logits, y):
     """The original post's loss: half the squared error, summed over bits, averaged over the batch.
 
     The original read its output as a number and called it 1 above 0.5; ``logits + 0.5`` is that
-    number here, so both read a bit as 1 exactly when the logit is above 0.
+    number here, so both read a bit as 1 exactly when the logit is above 0. Shapes as in
+    ``cross_entropy``.
     """
-    return tf.reduce_sum(0.5 * tf.square(logits + 0.5 - y)) / tf.cast(tf.shape(y)[0], y.dtype)
+    batch_size = tf.cast(tf.shape(y)[-3], y.dtype)
+    return tf.reduce_sum(0.5 * tf.square(logits + 0.5 - y), axis=[-3, -2, -1]) / batch_size
 
 
 LOSSES = {"cross_entropy": cross_entropy, "squared_error": squared_error}
@@ -54,31 +59,93 @@ def exact_share(adder, x, y):
 
 
 def exact_share_of_logits(logits, y):
-    """``exact_share`` from logits already computed: a bit is 1 where its logit is above 0."""
-    right = (np.asarray(logits)[..., 0] > 0) == y[..., 0]
-    return float(np.mean(right.all(axis=1)))
+    """``exact_share`` from logits already computed: a bit is 1 where its logit is above 0.
+
+    With a leading axis of adders side by side, one share per adder.
+    """
+    right = (np.asarray(logits)[..., 0] > 0) == np.asarray(y)[..., 0]
+    return right.all(axis=-1).mean(axis=-1)
 
 
 @dataclass
 class History:
-    """What ``train`` measured: one entry per evaluation."""
+    """What ``train`` measured: one entry per evaluation, and whether a stopping rule ended it."""
 
     step: list = field(default_factory=list)
     train_loss: list = field(default_factory=list)
     validation_loss: list = field(default_factory=list)
     validation_exact: list = field(default_factory=list)
-    learned: bool = False
-    """Whether ``train(stop_when_exact=True)`` stopped because the adder had learned."""
+    stopped: bool = False
+    """True when ``stop(history)`` ended the run before its last step."""
+
+    def record(self, step, train_loss, validation_loss, validation_exact):
+        """Append one evaluation."""
+        self.step.append(int(step))
+        self.train_loss.append(float(train_loss))
+        self.validation_loss.append(float(validation_loss))
+        self.validation_exact.append(float(validation_exact))
+
+
+def exact_for(steps):
+    """A stopping rule for ``train``: stop once every held-out sum has been exact at every check
+    for at least ``steps`` steps.
+
+    ``exact_for(0)`` stops at the first check with every held-out sum exact. A margin such as
+    ``exact_for(100)`` asks for more: one exact check can be luck, a hundred steps of them less so.
+
+    >>> rule = exact_for(20)
+    >>> history = History(step=[10, 20, 30], validation_exact=[1.0, 1.0, 1.0])
+    >>> rule(history)                      # exact from step 10 to step 30: 20 steps
+    True
+    >>> rule(History(step=[10, 20, 30], validation_exact=[1.0, 0.99, 1.0]))
+    False
+    """
+    steps = check_non_negative("steps", steps)
+
+    def stop(history):
+        exact = history.validation_exact
+        if not exact or exact[-1] != 1.0:
+            return False
+        first = len(exact) - 1  # the first check of the unbroken run of exact ones at the end
+        while first > 0 and exact[first - 1] == 1.0:
+            first -= 1
+        return history.step[-1] - history.step[first] >= steps
+
+    stop.__qualname__ = f"exact_for({steps})"
+    return stop
+
+
+def one_batch(draw):
+    """A ``batches`` function for ``train`` that draws one batch with ``draw(rng)`` at the first
+    step and gives that same batch at every step after, as the 2017 original trained.
+
+    Runs side by side each have their own generator, and so their own batch.
+
+    >>> batches = one_batch(lambda rng: make_batch(rng, 4, 5))
+    >>> rng = np.random.default_rng(0)
+    >>> batches(rng)[0] is batches(rng)[0]
+    True
+    """
+    drawn = {}
+
+    def batches(rng):
+        if id(rng) not in drawn:
+            drawn[id(rng)] = (rng, draw(rng))  # the generator is kept so that its id stays its own
+        return drawn[id(rng)][1]
+
+    return batches
 
 
 def check_pair(name, pair, inputs=2):
     """``pair`` as ``(x, y)`` float arrays of shapes (batch, time, inputs) and (batch, time, 1).
 
-    >>> x, y = check_pair("fixed_batch", make_batch(np.random.default_rng(0), 4, 3))
-    >>> check_pair("fixed_batch", (x, y[:, :2]))  # doctest: +ELLIPSIS
+    ``inputs=None`` takes any number of inputs per step.
+
+    >>> x, y = check_pair("validation", make_batch(np.random.default_rng(0), 4, 3))
+    >>> check_pair("validation", (x, y[:, :2]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: fixed_batch: expected (x, y) of shapes ..., got (4, 3, 2) and (4, 2, 1)
+    ValueError: validation: expected (x, y) of shapes ..., got (4, 3, 2) and (4, 2, 1)
     """
     try:
         x, y = (np.asarray(part, np.float32) for part in pair)
@@ -87,12 +154,13 @@ def check_pair(name, pair, inputs=2):
     if (
         x.ndim != 3
         or y.ndim != 3
-        or x.shape[2] != inputs
+        or x.shape[2] != (inputs or x.shape[2])
         or y.shape != x.shape[:2] + (1,)
-        or 0 in x.shape[:2]
+        or 0 in x.shape
     ):
         raise ValueError(
-            f"{name}: expected (x, y) of shapes (batch, time, {inputs}) and (batch, time, 1), "
+            f"{name}: expected (x, y) of shapes (batch, time, {inputs or 'inputs'}) and "
+            f"(batch, time, 1), "
             f"got {x.shape} and {y.shape}"
         )
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
@@ -111,12 +179,29 @@ def check_learning_rate(learning_rate):
     return value
 
 
+def check_losses_finite(losses, first_step, learning_rate):
+    """Raise a FloatingPointError naming the first step whose training loss is not a number.
+
+    ``losses`` holds one row per step from ``first_step`` on: one loss, or one per adder.
+    """
+    rows = np.reshape(losses, (len(losses), -1))
+    bad = ~np.isfinite(rows)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        raise FloatingPointError(
+            f"step {first_step + row}: the training loss is {rows[row][bad[row]][0]}, not a "
+            "finite number: "
+            f"training diverged (learning_rate {learning_rate} too large for this model, or "
+            "weights that were not finite numbers before training)"
+        )
+
+
 def adam(variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     """Adam's update for ``variables``, as a function of their gradients to call in a step.
 
     The arithmetic of ``keras.optimizers.Adam`` (same defaults), written with TensorFlow's
-    fused Adam kernel: one operation per variable instead of about ten, which makes a training
-    step about a fifth faster.
+    fused Adam kernel: one operation per variable instead of about ten (notebook 09 counts
+    them). Every call of ``adam`` starts a fresh Adam, as a new Keras optimizer would.
     """
     dtype = variables[0].dtype
     moments = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in variables]
@@ -142,160 +227,62 @@ def adam(variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
                 grad=gradient,
             )
 
-    def restart():
-        """Forget every step so far: the next update is Adam's first again."""
-        beta_powers.assign([1.0, 1.0])
-        for m, v in moments:
-            m.assign(tf.zeros_like(m))
-            v.assign(tf.zeros_like(v))
-
-    apply.restart = restart
     return apply
 
 
-def compiled_steps(adder, x_shape, learning_rate=0.01, loss_fn=cross_entropy, jit_compile=False):
-    """The function ``train`` calls between two evaluations: k training steps in one call.
+def compiled_steps(model, x_shape, update, loss_fn=cross_entropy, jit_compile=False):
+    """Several training steps in one call: what ``train`` runs between two evaluations.
 
-    It takes k batches stacked, ``xs`` (k, *x_shape) and ``ys`` (k, batch, time, 1), float32,
-    runs one step of Adam on ``loss_fn(adder(x), y)`` for each, and returns the k losses. It
-    is one ``tf.function``, traced once for any k: with x's shape fixed, the GRU's loop is
-    written out step by step; the k steps run in a ``tf.scan``. ``learning_rate`` may be a
-    ``tf.Variable``, read at every step; ``train_steps.restart_adam()`` restarts Adam.
+    The returned function takes k batches stacked, ``xs`` (k, *x_shape) and ``ys``
+    (k, *x_shape[:-1], 1), runs one step for each (the loss ``loss_fn(model(x), y)``, its
+    gradient, ``update(gradients)``) and returns the k losses. It is one ``tf.function``,
+    traced at its first call for any k: with the shape of a batch fixed, the GRU writes its loop
+    out step by step, and the k steps run in a ``tf.scan``. Calling it once for k steps instead
+    of k times saves the cost of k - 1 calls from Python. ``jit_compile=True`` has XLA compile
+    it: each step is faster, but compiling takes seconds, so it pays only for long runs.
 
     >>> from gru_helpers.adder import Adder
-    >>> steps = compiled_steps(Adder(hidden_size=4), (8, 5, 2))
+    >>> adder = Adder(hidden_size=4)
+    >>> steps = compiled_steps(adder, (8, 5, 2), adam(adder.trainable_variables, 0.01))
     >>> x, y = make_batch(np.random.default_rng(0), 8, 5)
     >>> steps(np.stack([x, x, x]), np.stack([y, y, y])).shape   # three steps, three losses
     TensorShape([3])
     """
-    variables = adder.trainable_variables
-    dtype = variables[0].dtype  # batches are float32; the adder may be float64
-    apply_adam = adam(variables, learning_rate)
+    variables = model.trainable_variables
+    dtype = variables[0].dtype  # batches come as float32; the model may be float64
 
     def train_step(x, y):
         with tf.GradientTape() as tape:
-            value = loss_fn(adder(x), y)
-        apply_adam(tape.gradient(value, variables))
-        return value
+            loss = loss_fn(model(x), y)  # one number, or one per adder side by side
+            total = tf.reduce_sum(loss)
+        update(tape.gradient(total, variables))
+        return loss
 
-    k_batches = [  # any number k of batches, stacked
+    k_batches = [
         tf.TensorSpec((None, *x_shape), tf.float32),
-        tf.TensorSpec((None, *x_shape[:2], 1), tf.float32),
+        tf.TensorSpec((None, *x_shape[:-1], 1), tf.float32),
     ]
 
-    # No Python control flow to convert (autograph=False); the GRU's loop is a Python loop.
+    no_loss = tf.zeros(x_shape[:-3], dtype)  # shaped like a step's loss: () for one adder
+
+    # No Python control flow on tensors to convert (autograph=False); the GRU's loop is Python's.
     @tf.function(input_signature=k_batches, autograph=False, jit_compile=jit_compile)
-    def train_steps(xs, ys):
+    def steps(xs, ys):
         xs, ys = tf.cast(xs, dtype), tf.cast(ys, dtype)
-        return tf.scan(lambda _, xy: train_step(*xy), (xs, ys), initializer=tf.zeros((), dtype))
+        return tf.scan(lambda _, xy: train_step(*xy), (xs, ys), initializer=no_loss)
 
-    train_steps.restart_adam = apply_adam.restart
-    return train_steps
-
-
-class Trainer:
-    """A working copy of one kind of adder, with its compiled evaluation and steps, kept for reuse.
-
-    Tracing and optimising ``compiled_steps`` takes longer than a hundred of its steps, and its
-    graph depends only on the kind of adder, the batch shape and the loss, not on the weights. So
-    ``train`` keeps one ``Trainer`` per kind of adder (``TRAINERS``), holding one compiled function
-    per batch shape and loss it has met: each call copies its adder's weights into the copy, trains
-    the copy and copies the weights back after every evaluation. A second adder of the same kind
-    then trains without tracing anything.
-    """
-
-    def __init__(self, adder, working_copy=True):
-        """``working_copy=False`` trains ``adder`` itself (for a model that is not shared)."""
-        self.model = copy.deepcopy(adder) if working_copy else adder
-        dtype = self.model.trainable_variables[0].dtype
-        self.learning_rate = tf.Variable(0.01, dtype=dtype)
-        self.compiled = {}
-        """``compiled_steps`` for each (batch shape, loss, jit_compile), made on first use."""
-        # Evaluations run through one compiled function for any length (the GRU's tf.scan path).
-        self.logits = compiled_for_any_length(self.model, 2, dtype)
-
-    def start(self, adder, learning_rate):
-        """Take ``adder``'s weights and ``learning_rate``."""
-        for mine, theirs in zip(self.model.trainable_variables, adder.trainable_variables):
-            mine.assign(theirs)
-        self.learning_rate.assign(learning_rate)
-
-    def steps(self, x_shape, loss, jit_compile):
-        """The compiled steps on batches of ``x_shape`` with ``loss``, Adam started afresh."""
-        key = (tuple(x_shape), loss, jit_compile)
-        if key not in self.compiled:
-            self.compiled[key] = compiled_steps(
-                self.model, x_shape, self.learning_rate, LOSSES[loss], jit_compile
-            )
-        self.compiled[key].restart_adam()
-        return self.compiled[key]
-
-    def copy_to(self, adder):
-        """Write the trained weights back into ``adder``."""
-        for mine, theirs in zip(self.model.trainable_variables, adder.trainable_variables):
-            theirs.assign(mine)
+    return steps
 
 
-TRAINERS = {}
-"""``train``'s ``Trainer`` for each kind of adder, made on first use."""
-
-
-def trainer_for(adder):
-    """The ``Trainer`` from ``TRAINERS`` that fits ``adder``; a new one is made (and kept)
-    for a kind not seen before. Only ``Adder`` itself is shared: another model (a subclass
-    too) gets a ``Trainer`` of its own that trains it in place, kept nowhere."""
-    if type(adder) is not Adder:
-        return Trainer(adder, working_copy=False)
-    kind = (type(adder.gru), adder.gru.max_unrolled_steps, adder.hidden_size, adder.W_y.dtype)
-    if kind not in TRAINERS:
-        TRAINERS[kind] = Trainer(adder)
-    return TRAINERS[kind]
-
-
-def carry_chain_batch(rng, batch_size, width):
-    """Additions with a long carry chain, shaped like ``make_batch``'s: (x, y).
-
-    Each addition of two ``width - 1``-bit numbers has a run of random length where exactly one
-    operand's bit is 1, after a position where both bits are equal (both 1: a carry starts;
-    both 0: none does) or from the first bit (no carry), and before two equal bits again.
-    Through the run the sum bit is 0 with a carry and 1 without, and the bit after it depends
-    on the carry too: the network must hold in its state, all along the run, which it is.
-
-    >>> x, y = carry_chain_batch(np.random.default_rng(0), 3, 9)
-    >>> x.shape, y.shape
-    ((3, 9, 2), (3, 9, 1))
-    """
-    x, _ = make_batch(rng, batch_size, width)
-    a, b = x[..., 0], x[..., 1]
-    starts = rng.integers(0, width - 2, batch_size)
-    starts[rng.random(batch_size) < 0.5] = -1  # half the runs start at the first bit
-    for row, start in enumerate(starts):
-        end = start + 1 + rng.integers(1, width - 1 - start)
-        if start >= 0:
-            a[row, start] = b[row, start] = rng.integers(0, 2)
-        b[row, start + 1 : end] = 1 - a[row, start + 1 : end]
-        if end < width - 1:  # then equal bits again: the carry must come out right
-            a[row, end] = b[row, end] = rng.integers(0, 2)
-    return x, add_bits(a, b)[..., np.newaxis]  # the top bits are still 0: the sums fit
-
-
-def long_batch(rng, batch_size, width):
-    """Additions of ``width`` bits, half random (``make_batch``), half built around a long
-    carry chain (``carry_chain_batch``): what ``train(stop_when_exact=True)`` trains on once
-    every held-out sum is exact.
-
-    >>> x, y = long_batch(np.random.default_rng(0), 4, 33)
-    >>> x.shape, y.shape
-    ((4, 33, 2), (4, 33, 1))
-    """
-    chains = batch_size // 2
-    random_x, random_y = make_batch(rng, batch_size - chains, width)
-    chain_x, chain_y = carry_chain_batch(rng, chains, width)
-    return np.concatenate([random_x, chain_x]), np.concatenate([random_y, chain_y])
-
-
-MARGIN = 100
-"""Steps that ``train(stop_when_exact=True)`` goes on training after the first exact check."""
+def check_arguments(steps, width, batch_size, eval_every, learning_rate, loss):
+    """The arguments ``train`` and ``train_side_by_side`` share, checked before any step runs."""
+    check_non_negative("steps", steps)
+    check_width(width)
+    check_size("batch_size", batch_size)
+    check_size("eval_every", eval_every)
+    check_learning_rate(learning_rate)
+    if loss not in LOSSES:
+        raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
 
 
 def train(
@@ -306,142 +293,74 @@ def train(
     learning_rate=0.01,
     loss="cross_entropy",
     seed=0,
-    fixed_batch=None,
+    batches=None,
     validation=None,
     eval_every=25,
     callback=None,
-    stop_when_exact=False,
+    stop=None,
     jit_compile=False,
 ):
-    """Train ``adder`` for at most ``steps`` steps of Adam; returns a ``History``.
+    """Train ``adder`` with Adam for at most ``steps`` steps; returns a ``History``.
 
-    Each step draws a fresh batch of ``batch_size`` additions ``width`` bits long, unless
-    ``fixed_batch=(x, y)`` gives one batch to reuse every step, as the original did.
-    Every ``eval_every`` steps (and at the last) it measures the loss and the exact-sum share on
-    ``validation=(x, y)`` (by default 1000 held-out additions of the training width), then calls
-    ``callback(history)``. The same ``seed`` gives the same run.
+    Each step draws a fresh batch: ``batch_size`` additions ``width`` bits long (operands of
+    ``width - 1`` bits), or whatever ``batches(rng)`` returns, with ``rng`` the run's
+    ``numpy.random.Generator`` (``one_batch`` gives one fixed batch at every step). Every
+    ``eval_every`` steps, and at the last, it measures the loss and the exact-sum share on
+    ``validation=(x, y)`` (by default 1000 held-out additions of ``width`` bits), then calls
+    ``callback(history)``; if a stopping rule ``stop(history)`` (such as ``exact_for(100)``)
+    returns True, training stops there and ``history.stopped`` is True. The same ``seed``
+    gives the same batches and held-out additions, so the same run.
 
-    ``stop_when_exact=True`` stops once the adder has learned, which takes more than one exact
-    check. In our runs, a run stopped at its first check with every held-out 16-bit sum exact
-    still missed some 64-bit or 1024-bit sums about one time in three, most often where a long
-    run of bits with exactly one operand 1 sent the carry (or its absence) a long way; one
-    adder in twenty, trained on after that check on 16-bit sums, never learned to carry (or
-    not) through 20 such bits. So, from the first check with every held-out sum exact, it
-    trains on additions twice as long, half of them built around such a long run
-    (``long_batch``), and a check counts as exact only if every held-out sum is exact and also
-    every sum of two longer held-out sets drawn from ``seed``: 200 additions 16 times as long
-    as the validation sums (256-bit operands for the default 16-bit ones), and 200 additions
-    twice as long (32-bit) built around a long run (``carry_chain_batch``). Training stops at
-    the first such check at least ``MARGIN`` (100) steps after the first of an unbroken series
-    of them; ``history.learned`` says whether it stopped so. (With ``fixed_batch`` it trains
-    on that batch throughout.)
-
-    The margin is measured, with ``Adder(fast=True)``: after a margin of 20 steps, one run of
-    200 (seeds 80-279) stopped and still missed 0.1% of random 64-bit and 3% of 1024-bit sums
-    (seed 114); after 50 steps, one of 590 (seeds 10-599) missed 1% of 1024-bit sums (seed 36);
-    after 75 steps, one of 590 (seed 500); after 100 steps, none of 590. The longer held-out
-    sets cannot catch an adder that errs once in tens of thousands of columns; more steps on
-    the longer additions make such an adder rarer.
-
-    With this function's defaults and ``steps=1000``, over seeds 10-599 (not the notebooks'
-    seeds) for ``Adder()`` with oneDNN off and ``Adder(fast=True)`` with oneDNN on, and seeds
-    10-299 for ``Adder()`` with oneDNN on: every run stopped so, after 200 to 725 steps (median
-    225), and each added every one of 1000 other random 64-bit and 100 other random 1024-bit
-    sums exactly. ``bench/run.py`` measures 20 seeds again.
-
-    What runs: the steps between two evaluations run in one call of one compiled function
-    (``compiled_steps``), on batches drawn in NumPy before the call; the update is Adam's, with
-    ``keras.optimizers.Adam``'s arithmetic (see ``adam``). That function is traced the first
-    time an adder of its kind trains with this batch shape and loss, and reused after (see
-    ``Trainer``); the longer additions go through one of their own, traced for their shape and
-    with Adam started afresh. Written out step by step, their steps take about half as long
-    as through the GRU's ``tf.scan`` (1.4 against 2.4 ms here, 0.1 s or more a run), but that
-    function's tracing and first call take longer (about 0.9 against 0.35 s, once per kind of
-    adder): a kernel that trains five adders of a kind or more gains, one that trains one pays.
-    ``jit_compile=True`` compiles that function with XLA: each step is faster, but compiling
-    takes seconds, so it pays off only for long runs.
-
-    The arguments are checked before any step runs (a clear ValueError names the bad one), and
-    a training loss that stops being a finite number stops training with a FloatingPointError
-    that names the step.
+    ``adder`` may be any model that maps x (batch, time, 2) to logits (batch, time, 1) and has
+    ``trainable_variables``. A training loss that stops being a finite number stops training
+    with a FloatingPointError naming the step; bad arguments are refused, by name, before any
+    step runs.
 
     >>> from gru_helpers.adder import Adder
     >>> history = train(Adder(hidden_size=4), steps=3, eval_every=1)
     >>> history.step
     [1, 2, 3]
     """
-    steps, width = check_non_negative("steps", steps), check_width(width)
-    batch_size = check_size("batch_size", batch_size)
-    eval_every = check_size("eval_every", eval_every)
-    learning_rate = check_learning_rate(learning_rate)
-    if loss not in LOSSES:
-        raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
+    check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
     loss_fn = LOSSES[loss]
-    if fixed_batch is not None:
-        fixed_batch = check_pair("fixed_batch", fixed_batch)
+    rng = np.random.default_rng(seed)
+    if batches is None:
+        batches = lambda rng: make_batch(rng, batch_size, width)  # noqa: E731
     if validation is None:
         validation = make_batch(np.random.default_rng([seed, 2**31]), 1000, width)
     dtype = adder.trainable_variables[0].dtype.as_numpy_dtype  # float32, or float64
-    validation = tuple(part.astype(dtype) for part in check_pair("validation", validation))
-    if stop_when_exact and min(width, validation[0].shape[1]) < 2:
-        raise ValueError(
-            "stop_when_exact=True: expected width and validation sums of at least 2 steps "
-            f"(operands of 1 bit or more, to build longer sums from), got width {width} and "
-            f"validation sums of {validation[0].shape[1]}"
-        )
-    rng = np.random.default_rng(seed)
-    x_shape = (batch_size, width, 2) if fixed_batch is None else fixed_batch[0].shape
-    trainer = trainer_for(adder)
-    trainer.start(adder, learning_rate)
-    train_steps = trainer.steps(x_shape, loss, jit_compile)
-    if fixed_batch is not None:
-        draw = lambda: fixed_batch  # noqa: E731
-    else:
-        draw = lambda: make_batch(rng, batch_size, width)  # noqa: E731
-    if stop_when_exact:  # longer held-out sums
-        short = validation[0].shape[1] - 1  # the operands' bits
-        long_rng = np.random.default_rng([seed, 2**31 + 1])
-        long_sums = [
-            make_batch(long_rng, 200, 16 * short + 1),
-            carry_chain_batch(long_rng, 200, 2 * short + 1),
-        ]
+    x_val, y_val = (part.astype(dtype) for part in check_pair("validation", validation, None))
+    update = adam(adder.trainable_variables, learning_rate)
+    compiled = {}  # compiled_steps for each shape of batch, traced at its first use
 
-    history, step, exact_since, lengthened = History(), 0, None, False
+    history, step = History(), 0
     while step < steps:
         k = min(eval_every - step % eval_every, steps - step)  # the steps to the next evaluation
-        batches = [draw() for _ in range(k)]
-        losses = train_steps(*(np.stack(part) for part in zip(*batches))).numpy()
-        trainer.copy_to(adder)
+        xs, ys = stacked_batches([batches(rng) for _ in range(k)])
+        shape = xs.shape[1:]
+        if shape not in compiled:
+            compiled[shape] = compiled_steps(adder, shape, update, loss_fn, jit_compile)
+        losses = compiled[shape](xs, ys).numpy()
+        check_losses_finite(losses, step + 1, learning_rate)
         step += k
-        if not np.isfinite(losses).all():
-            first = int(np.flatnonzero(~np.isfinite(losses))[0])
-            raise FloatingPointError(
-                f"step {step - k + first + 1}: the training loss is {losses[first]}, not a finite "
-                f"number: training diverged (learning_rate {learning_rate} too large for this "
-                "model, or weights that were not finite numbers before training)"
-            )
-        logits = trainer.logits(validation[0])
-        history.step.append(step)
-        history.train_loss.append(float(losses[-1]))
-        history.validation_loss.append(float(loss_fn(logits, validation[1])))
-        history.validation_exact.append(exact_share_of_logits(logits, validation[1]))
-        exact = history.validation_exact[-1] == 1.0
-        if stop_when_exact and exact and fixed_batch is None and not lengthened:
-            lengthened = True  # from here on, additions twice as long (see above)
-            long_width = 2 * width - 1
-            draw = lambda: long_batch(rng, batch_size, long_width)  # noqa: E731
-            train_steps = trainer.steps((batch_size, long_width, 2), loss, jit_compile)
-        if stop_when_exact and exact:  # the long sums too, once the short ones are all exact
-            exact = all(
-                exact_share_of_logits(trainer.logits(x.astype(dtype)), y) == 1.0
-                for x, y in long_sums
-            )
-        exact_since = (exact_since or step) if exact else None
-        history.learned = (
-            stop_when_exact and exact_since is not None and step - exact_since >= MARGIN
+        logits = adder(x_val)
+        history.record(
+            step, losses[-1], loss_fn(logits, y_val), exact_share_of_logits(logits, y_val)
         )
         if callback is not None:
             callback(history)
-        if stop_when_exact and history.learned:
+        if stop is not None and stop(history):
+            history.stopped = True
             break
     return history
+
+
+def stacked_batches(pairs, name="batches"):
+    """The k batches ``pairs`` as two arrays (k, ...), checked: all of one shape, as (x, y)."""
+    checked = [check_pair(name, pair, inputs=None) for pair in pairs]
+    shapes = {x.shape for x, _ in checked}
+    if len(shapes) > 1:
+        raise ValueError(
+            f"{name}: expected batches of one shape between two evaluations, got {sorted(shapes)}"
+        )
+    return np.stack([x for x, _ in checked]), np.stack([y for _, y in checked])

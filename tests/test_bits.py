@@ -3,7 +3,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gru_helpers.bits import add_bits, from_bits, make_batch, pair_to_input, to_bits, width_for_sum
+from gru_helpers.bits import (
+    add_bits,
+    carry_chain_batch,
+    from_bits,
+    long_carry_batch,
+    make_batch,
+    pair_to_input,
+    to_bits,
+    width_for_sum,
+)
 
 
 @given(st.integers(min_value=0, max_value=2**1100))
@@ -117,3 +126,39 @@ def test_batch_handles_widths_of_a_thousand_bits():
 def test_batch_rejects_a_seed_in_place_of_a_generator():
     with pytest.raises(TypeError, match="numpy.random.Generator, got int"):
         make_batch(0, 4, 5)
+
+
+def longest_carry_run(a, b):
+    """The most bits in a row where exactly one operand is 1, from the first or two equal bits."""
+    runs = [0]
+    for start in [-1, *np.flatnonzero(a == b)]:
+        end = start + 1
+        while end < len(a) and a[end] != b[end]:
+            end += 1
+        runs.append(end - start - 1)
+    return max(runs)
+
+
+def test_carry_chain_batches_are_right_sums_with_a_long_carry():
+    x, y = carry_chain_batch(np.random.default_rng(0), 100, 33)
+    assert x.shape == (100, 33, 2) and y.shape == (100, 33, 1) and not x[:, -1].any()
+    runs = []
+    for (a, b), total in zip(np.moveaxis(x.astype(int), 2, 1), y[..., 0].astype(int)):
+        assert from_bits(a) + from_bits(b) == from_bits(total)
+        runs.append(longest_carry_run(a, b))
+    assert min(runs) >= 1 and max(runs) >= 24  # random sums of 32 bits rarely pass 8
+
+
+def test_long_carry_batches_are_right_sums_half_of_them_around_a_long_carry():
+    x, y = long_carry_batch(np.random.default_rng(1), 64, 33)
+    assert x.shape == (64, 33, 2) and y.shape == (64, 33, 1)
+    runs = []
+    for (a, b), total in zip(np.moveaxis(x.astype(int), 2, 1), y[..., 0].astype(int)):
+        assert from_bits(a) + from_bits(b) == from_bits(total)
+        runs.append(longest_carry_run(a, b))
+    assert np.mean(runs[32:]) > 2 * np.mean(runs[:32])  # the second half: long runs
+
+
+def test_carry_chains_need_operands_of_two_bits():
+    with pytest.raises(ValueError, match="width: expected at least 3 .* got 2"):
+        carry_chain_batch(np.random.default_rng(0), 4, 2)

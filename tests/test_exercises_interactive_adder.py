@@ -92,7 +92,7 @@ def subtractor():
     train(
         adder,
         steps=250,
-        fixed_batch=subtractions(rng, 1024, 17),
+        batches=lambda rng: subtractions(rng, 64, 17),
         validation=subtractions(rng, 1000, 17),
     )
     return adder

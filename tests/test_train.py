@@ -4,14 +4,14 @@ import pytest
 import tensorflow as tf
 
 from gru_helpers.adder import Adder
-from gru_helpers.bits import from_bits, make_batch
+from gru_helpers.bits import make_batch
 from gru_helpers.train import (
-    MARGIN,
-    TRAINERS,
-    carry_chain_batch,
+    History,
+    compiled_steps,
     cross_entropy,
+    exact_for,
     exact_share,
-    long_batch,
+    one_batch,
     squared_error,
     train,
 )
@@ -20,10 +20,12 @@ from gru_helpers.train import (
 def test_learns_16_bit_sums_exactly_within_a_fixed_budget():
     adder = Adder(hidden_size=16, seed=1)
     held_out = make_batch(np.random.default_rng(123), 1000, 17)
-    history = train(adder, steps=600, width=17, seed=1, validation=held_out, stop_when_exact=True)
-    assert history.validation_exact[-1] == 1.0 and history.learned
+    history = train(adder, steps=600, width=17, seed=1, validation=held_out, stop=exact_for(0))
+    assert history.validation_exact[-1] == 1.0 and history.stopped
     assert history.step[-1] < 600
     assert exact_share(adder, *held_out) == 1.0
+    unseen = make_batch(np.random.default_rng(321), 1000, 17)  # not what the rule checked
+    assert exact_share(adder, *unseen) >= 0.99
 
 
 def test_same_seed_same_run_other_seed_other_run():
@@ -50,14 +52,66 @@ def test_history_and_callback_every_evaluation():
     assert all(0 <= share <= 1 for share in history.validation_exact)
 
 
-def test_fixed_batch_is_the_only_data_seen():
+def test_a_fixed_batch_is_the_only_data_seen():
     x, y = make_batch(np.random.default_rng(0), 8, 5)
     adder = Adder(hidden_size=8, seed=0)
     history = train(
-        adder, steps=300, fixed_batch=(x, y), validation=(x, y), eval_every=300, learning_rate=0.05
+        adder,
+        steps=300,
+        batches=lambda rng: (x, y),
+        validation=(x, y),
+        eval_every=300,
+        learning_rate=0.05,
     )
     assert history.train_loss[-1] == pytest.approx(history.validation_loss[-1], rel=0.2)
     assert history.train_loss[-1] < 0.05
+
+
+def test_batches_are_drawn_from_the_runs_generator():
+    seen = []
+
+    def batches(rng):
+        seen.append(rng.integers(1000))
+        return make_batch(rng, 8, 5)
+
+    train(Adder(hidden_size=2), steps=4, seed=7, batches=batches, eval_every=2)
+    expected = np.random.default_rng(7)
+    first = [expected.integers(1000)]
+    assert len(seen) == 4 and seen[:1] == first and len(set(seen)) > 1
+
+
+def test_one_batch_gives_each_generator_its_own_first_batch_every_time():
+    batches = one_batch(lambda rng: make_batch(rng, 4, 5))
+    one, other = np.random.default_rng(0), np.random.default_rng(1)
+    first = batches(one)
+    assert batches(one) is first and batches(one) is first
+    assert not np.array_equal(batches(other)[0], first[0])
+    np.testing.assert_array_equal(first[0], make_batch(np.random.default_rng(0), 4, 5)[0])
+
+
+def test_stopping_rules_count_steps_of_unbroken_exact_checks():
+    history = History(step=[25, 50, 75, 100, 125], validation_exact=[0.5, 1.0, 0.999, 1.0, 1.0])
+    assert exact_for(25)(history) and not exact_for(26)(history)
+    assert exact_for(0)(History(step=[25], validation_exact=[1.0]))
+    assert not exact_for(0)(History(step=[25], validation_exact=[0.99]))
+    assert not exact_for(0)(History())
+    with pytest.raises(ValueError, match="steps: expected a non-negative integer, got -1"):
+        exact_for(-1)
+
+
+def test_a_stopping_rule_stops_the_run_at_the_check_it_fires():
+    stop_after = lambda history: history.step[-1] >= 30  # noqa: E731
+    history = train(Adder(hidden_size=2), steps=100, eval_every=10, stop=stop_after)
+    assert history.step == [10, 20, 30] and history.stopped
+    assert not train(Adder(hidden_size=2), steps=20, eval_every=10).stopped
+
+
+def test_margin_means_exact_at_every_check_for_that_many_steps():
+    history = train(Adder(hidden_size=16, seed=3), steps=600, seed=3, stop=exact_for(100))
+    assert history.stopped and history.validation_exact[-1] == 1.0
+    last_inexact = max(i for i, share in enumerate(history.validation_exact) if share < 1)
+    assert history.step[-1] - history.step[last_inexact + 1] >= 100
+    assert history.step[-1] - history.step[last_inexact + 1] < 100 + 25
 
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "squared_error"])
@@ -117,16 +171,21 @@ def test_batches_of_the_wrong_shape_are_refused_with_their_shapes():
     x, y = make_batch(np.random.default_rng(0), 8, 5)
     with pytest.raises(
         ValueError,
-        match=r"fixed_batch: expected \(x, y\) of shapes \(batch, time, 2\) and "
+        match=r"batches: expected \(x, y\) of shapes \(batch, time, inputs\) and "
         r"\(batch, time, 1\), got \(8, 5, 2\) and \(8, 4, 1\)",
     ):
-        train(Adder(hidden_size=2), steps=1, fixed_batch=(x, y[:, :4]))
-    with pytest.raises(ValueError, match=r"fixed_batch: .* got \(8, 5\) and \(8, 5, 1\)"):
-        train(Adder(hidden_size=2), steps=1, fixed_batch=(x[..., 0], y))
-    with pytest.raises(ValueError, match=r"validation: .* got \(8, 5, 3\) and \(8, 5, 1\)"):
+        train(Adder(hidden_size=2), steps=1, batches=lambda rng: (x, y[:, :4]))
+    with pytest.raises(ValueError, match=r"batches: .* got \(8, 5\) and \(8, 5, 1\)"):
+        train(Adder(hidden_size=2), steps=1, batches=lambda rng: (x[..., 0], y))
+    with pytest.raises(ValueError, match=r"validation: .* got \(8, 5\) and \(8, 5, 1\)"):
+        train(Adder(hidden_size=2), steps=1, validation=(np.zeros((8, 5)), y))
+    with pytest.raises(ValueError, match="batches: expected a pair"):
+        train(Adder(hidden_size=2), steps=1, batches=lambda rng: x)
+    with pytest.raises(ValueError, match=r"batches: expected batches of one shape .*\(8, 5, 2\)"):
+        widths = iter([5, 6])
+        train(Adder(hidden_size=2), steps=2, batches=lambda rng: make_batch(rng, 8, next(widths)))
+    with pytest.raises(ValueError, match=r"x: expected shape \(batch, time, 2\)"):
         train(Adder(hidden_size=2), steps=1, validation=(np.zeros((8, 5, 3)), y))
-    with pytest.raises(ValueError, match="fixed_batch: expected a pair"):
-        train(Adder(hidden_size=2), steps=1, fixed_batch=x)
 
 
 def test_a_loss_that_stops_being_a_number_stops_training_and_names_the_step():
@@ -164,141 +223,30 @@ def test_steps_between_evaluations_run_in_one_call_with_the_same_batches():
     )
 
 
-def longest_carry_run(a, b):
-    """The most bits in a row where exactly one operand is 1, from the first or two equal bits."""
-    runs = [0]
-    for start in [-1, *np.flatnonzero(a == b)]:
-        end = start + 1
-        while end < len(a) and a[end] != b[end]:
-            end += 1
-        runs.append(end - start - 1)
-    return max(runs)
+def test_the_steps_are_traced_once_for_a_run_and_for_any_number_of_steps():
+    adder = Adder(hidden_size=3, seed=5)
+    x, y = make_batch(np.random.default_rng(0), 8, 5)
+    steps = compiled_steps(adder, x.shape, lambda gradients: None)
+    for k in (1, 3, 2):
+        assert steps(np.stack([x] * k), np.stack([y] * k)).shape == (k,)
+    assert steps.experimental_get_tracing_count() == 1
 
 
-def test_carry_chain_batches_are_right_sums_with_a_long_carry():
-    x, y = carry_chain_batch(np.random.default_rng(0), 100, 33)
-    assert x.shape == (100, 33, 2) and y.shape == (100, 33, 1) and not x[:, -1].any()
-    runs = []
-    for (a, b), total in zip(np.moveaxis(x.astype(int), 2, 1), y[..., 0].astype(int)):
-        assert from_bits(a) + from_bits(b) == from_bits(total)
-        runs.append(longest_carry_run(a, b))
-    assert min(runs) >= 1 and max(runs) >= 24  # random sums of 32 bits rarely pass 8
-
-
-def test_long_batches_are_right_sums_half_of_them_around_a_long_carry():
-    x, y = long_batch(np.random.default_rng(1), 64, 33)
-    assert x.shape == (64, 33, 2) and y.shape == (64, 33, 1)
-    runs = []
-    for (a, b), total in zip(np.moveaxis(x.astype(int), 2, 1), y[..., 0].astype(int)):
-        assert from_bits(a) + from_bits(b) == from_bits(total)
-        runs.append(longest_carry_run(a, b))
-    assert np.mean(runs[32:]) > 2 * np.mean(runs[:32])  # the second half: long runs
-
-
-def test_stop_when_exact_trains_on_longer_sums_after_the_first_exact_check():
-    TRAINERS.clear()
-    shapes = []
-    history = train(
-        Adder(hidden_size=16, seed=3),
-        steps=600,
-        seed=3,
-        stop_when_exact=True,
-        callback=lambda h: shapes.append(
-            [key[0] for t in TRAINERS.values() for key in t.compiled]
-        ),
-    )
-    (trainer,) = TRAINERS.values()
-    first_exact = history.validation_exact.index(1.0)
-    assert shapes[first_exact - 1] == [(64, 17, 2)]  # 16-bit sums until the first exact check
-    assert shapes[first_exact] == [(64, 17, 2), (64, 33, 2)]  # then 32-bit sums
-    assert trainer.logits.experimental_get_tracing_count() == 1  # one evaluation for both
-    fixed = make_batch(np.random.default_rng(0), 100, 17)
-    TRAINERS.clear()
-    train(Adder(hidden_size=16, seed=3), steps=200, fixed_batch=fixed, stop_when_exact=True)
-    (trainer,) = TRAINERS.values()
-    assert [key[0] for key in trainer.compiled] == [(100, 17, 2)]  # a fixed batch throughout
-
-
-def test_stop_when_exact_needs_operands_of_at_least_one_bit():
-    with pytest.raises(ValueError, match="stop_when_exact=True: .* got width 1"):
-        train(Adder(hidden_size=2), steps=5, width=1, stop_when_exact=True)
-    one_step = make_batch(np.random.default_rng(0), 10, 1)
-    with pytest.raises(ValueError, match="validation sums of 1"):
-        train(Adder(hidden_size=2), steps=5, validation=one_step, stop_when_exact=True)
-
-
-def test_stop_when_exact_is_only_reported_as_learned_after_the_margin():
-    history = train(Adder(hidden_size=16, seed=3), steps=600, seed=3, stop_when_exact=True)
-    assert history.learned and history.validation_exact[-1] == 1.0
-    first_exact = history.step[history.validation_exact.index(1.0)]
-    assert history.step[-1] - first_exact >= MARGIN
-
-
-def test_training_many_adders_writes_no_retracing_warning(capfd, caplog):
-    """Each kind of adder gets its own function; TensorFlow would call the sixth retracing."""
-    for size in range(1, 7):
-        train(Adder(hidden_size=size, seed=size), steps=2, eval_every=1)
-    out, err = capfd.readouterr()
-    assert "retracing" not in err + out + caplog.text
-
-
-def test_a_second_adder_of_the_same_kind_reuses_the_trace_and_trains_the_same():
-    TRAINERS.clear()
-    first = Adder(hidden_size=3, seed=5)
-    train(first, steps=7, eval_every=3, seed=1)
-    (trainer,) = TRAINERS.values()
-    again = Adder(hidden_size=3, seed=5)  # Adam restarts: the same run again, the same weights
-    train(again, steps=7, eval_every=3, seed=1)
-    (steps,) = trainer.compiled.values()
-    assert len(TRAINERS) == 1 and steps.experimental_get_tracing_count() == 1
-    for mine, theirs in zip(first.trainable_variables, again.trainable_variables):
-        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
-    TRAINERS.clear()  # and a fresh trace gives those weights too
-    fresh = Adder(hidden_size=3, seed=5)
-    train(fresh, steps=7, eval_every=3, seed=1)
-    for mine, theirs in zip(first.trainable_variables, fresh.trainable_variables):
-        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), atol=1e-6)
-
-
-def test_adders_of_other_kinds_get_their_own_trainer():
-    TRAINERS.clear()
-    kinds = [
-        Adder(hidden_size=3),
-        Adder(hidden_size=4),
-        Adder(hidden_size=3, fast=True),
-        Adder(hidden_size=3, dtype=tf.float64),
-    ]
-    for adder in kinds:
-        train(adder, steps=2)
-    assert len(TRAINERS) == 4
-    train(Adder(hidden_size=3), steps=2, width=9)  # another batch shape
-    train(Adder(hidden_size=3), steps=2, loss="squared_error")  # another loss
-    assert len(TRAINERS) == 4  # the same kind of adder: its own compiled steps for each
-    first = next(iter(TRAINERS.values()))
-    assert [key[:2] for key in first.compiled] == [
-        ((64, 17, 2), "cross_entropy"),
-        ((64, 9, 2), "cross_entropy"),
-        ((64, 17, 2), "squared_error"),
-    ]
-
-
-def test_another_model_trains_itself_and_is_not_kept():
-    class Counting(Adder):  # a subclass may compute anything: it is never shared
+def test_another_model_trains_through_its_own_call():
+    class Counting(Adder):
         calls = 0
 
         def __call__(self, x):
             Counting.calls += 1
             return super().__call__(x)
 
-    TRAINERS.clear()
     model = Counting(hidden_size=3, seed=1)
     before = model.W_y.numpy().copy()
     train(model, steps=4, eval_every=2)
-    assert not TRAINERS and Counting.calls > 0
-    assert not np.array_equal(model.W_y.numpy(), before)
+    assert Counting.calls > 0 and not np.array_equal(model.W_y.numpy(), before)
 
 
-def test_train_leaves_each_adders_weights_in_that_adder():
+def test_train_changes_only_the_adder_it_trains_and_as_it_goes():
     one, other = Adder(hidden_size=3, seed=1), Adder(hidden_size=3, seed=2)
     before = other.W_y.numpy().copy()
     train(one, steps=4)
@@ -306,3 +254,9 @@ def test_train_leaves_each_adders_weights_in_that_adder():
     seen = []
     train(other, steps=4, eval_every=2, callback=lambda h: seen.append(other.W_y.numpy().copy()))
     assert not np.array_equal(seen[0], before) and not np.array_equal(seen[0], seen[1])
+
+
+def test_a_float64_adder_trains_on_float32_batches():
+    adder = Adder(hidden_size=3, dtype=tf.float64)
+    history = train(adder, steps=4, eval_every=2)
+    assert adder.W_y.dtype == tf.float64 and np.isfinite(history.validation_loss).all()

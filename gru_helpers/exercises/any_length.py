@@ -17,7 +17,8 @@ import numpy as np
 
 from ..adder import Adder
 from ..bits import make_batch, pair_to_input
-from ..stacked import StackedAdders
+from ..side_by_side import StackedAdders, train_side_by_side
+from ..train import one_batch
 from . import Wrong, exercise, expect_shape
 
 # Exercise 1 --------------------------------------------------------------------------------------
@@ -118,10 +119,17 @@ def original_recipe(seeds):
     Each seed gives the adder's initial weights and its one fixed batch of 100 4-bit additions.
     """
     adders = [Adder(hidden_size=16, seed=seed) for seed in seeds]
-    batches = [make_batch(np.random.default_rng(seed), 100, 5) for seed in seeds]
-    stacked = StackedAdders(adders, loss="squared_error", learning_rate=0.001)
-    stacked.fit(np.stack([x for x, _ in batches]), np.stack([y for _, y in batches]), STEPS)
-    return stacked
+    train_side_by_side(
+        adders,
+        STEPS,
+        seeds,
+        width=5,
+        loss="squared_error",
+        learning_rate=0.001,
+        batches=one_batch(lambda rng: make_batch(rng, 100, 5)),
+        eval_every=STEPS,
+    )
+    return StackedAdders(adders)
 
 
 @functools.lru_cache(maxsize=None)

@@ -115,7 +115,7 @@ def check_subtraction_batch(subtraction_batch):
     again, _ = subtraction_batch(np.random.default_rng(1), batch_size, width)
     if np.array_equal(np.asarray(again), x):
         raise Wrong("another rng gave the same batch: draw the numbers with the rng given.")
-    return "x and y as make_batch gives them, for a - b: ready for train(..., fixed_batch=...)."
+    return "x and y as make_batch gives them, for a - b: ready for train(..., batches=...)."
 
 
 # Exercise 3: a network that subtracts --------------------------------------------------------
@@ -132,7 +132,7 @@ def check_subtractor(subtractor):
     if adds > 0.9 and right < 0.5:
         raise Wrong(
             f"it adds ({adds:.0%} of 16-bit sums exact) instead of subtracting: train it on "
-            "subtraction batches (train's fixed_batch= and validation=), not train's default "
+            "subtraction batches (train's batches= and validation=), not train's default "
             "additions."
         )
     if right < 1.0:

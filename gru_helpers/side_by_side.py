@@ -1,6 +1,6 @@
 """Several adders run and trained side by side as one: every weight gets a leading model axis.
 
-Three seeds of one recipe, or adders of four hidden sizes, are independent runs. Run one after
+Twenty seeds of one recipe, or adders of four hidden sizes, are independent runs. Run one after
 another, each pays for its own thousands of small operations. Stacked, each weight gets a
 leading axis with one slice per adder, and one batched operation serves them all:
 
@@ -10,8 +10,9 @@ leading axis with one slice per adder, and one batched operation serves them all
 - ``W_y`` (model, 1, hidden, 1) and ``b_y`` (model, 1, 1, 1): ``h @ W_y + b_y`` turns the states
   (model, batch, time, hidden) into logits (model, batch, time, 1) the same way.
 
-Training adds the models' losses. Each slice's gradient is then its own model's gradient, and Adam
-updates every number on its own, so one stacked run is as many independent runs.
+``train_side_by_side`` trains the stack on the sum of the adders' losses. Each slice's gradient is
+then its own adder's gradient, and Adam updates every number on its own, so one stacked run is as
+many independent runs, each with its own batches.
 
 Adders of different hidden sizes stack after padding each to the largest with zeros (``padded``):
 a unit whose weights in and out are all zero has ``h̃_t = tanh(0) = 0``, so it starts at 0 and
@@ -31,8 +32,19 @@ True
 import numpy as np
 import tensorflow as tf
 
-from .gru import GRU, PARAMETER_NAMES, compiled_for_any_length, written_out
-from .train import LOSSES, adam
+from .bits import make_batch
+from .gru import GRU, PARAMETER_NAMES, written_out
+from .train import (
+    LOSSES,
+    History,
+    adam,
+    check_arguments,
+    check_losses_finite,
+    check_pair,
+    compiled_steps,
+    exact_share_of_logits,
+    stacked_batches,
+)
 
 NAMES = PARAMETER_NAMES + ("W_y", "b_y")
 """The eleven weights of an adder: the GRU's nine, then the readout's two."""
@@ -125,45 +137,36 @@ class StackedAdders(tf.Module):
     """``adders`` as one model with a leading model axis; ``stacked(x)[i]`` is ``adders[i](x)``.
 
     ``hidden_size`` is the stack's width, by default the largest adder's; smaller adders are
-    padded with zeros (``padded``). ``loss`` and ``learning_rate`` are what ``fit`` trains with
-    (Adam, one optimizer for the whole stack). The adders themselves are not changed until
+    padded with zeros (``padded``). The adders themselves are not changed until
     ``copy_to_adders``.
 
     >>> from gru_helpers import Adder, make_batch
     >>> small = [Adder(hidden_size=k, seed=0) for k in (1, 3)]
-    >>> stacked = StackedAdders(small, loss="cross_entropy", learning_rate=0.01)
+    >>> stacked = StackedAdders(small)
     >>> stacked.W_z.shape, stacked.b_z.shape      # (model, input, hidden), (model, 1, hidden)
     (TensorShape([2, 2, 3]), TensorShape([2, 1, 3]))
     >>> x, y = make_batch(np.random.default_rng(0), batch_size=8, width=5)
     >>> bool(np.allclose(stacked(x)[0], small[0](x), atol=1e-6))
     True
-    >>> losses = stacked.fit(x, y, steps=3)       # three Adam steps on this batch, in one graph
-    >>> losses.shape                              # the last step's loss, one per model
-    (2,)
     """
 
     step = GRU.step  # the GRU's own step: its products broadcast over the model axis
     max_unrolled_steps = GRU.max_unrolled_steps
 
-    def __init__(
-        self, adders, hidden_size=None, loss="cross_entropy", learning_rate=0.01, name=None
-    ):
+    def __init__(self, adders, hidden_size=None, name=None):
         super().__init__(name=name)
         if not adders:
             raise ValueError("adders: expected at least one Adder, got none")
         self.sizes = [adder.hidden_size for adder in adders]
         self.hidden_size = max(self.sizes) if hidden_size is None else int(hidden_size)
         self.models = len(adders)
-        if loss not in LOSSES:
-            raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
-        self.loss_fn = LOSSES[loss]
         dtype = adders[0].W_y.dtype
         each = [padded(weights_of(adder), self.hidden_size) for adder in adders]
         for name in NAMES:
             value = np.stack([w[name].reshape(_stack_shape(name, w[name].shape)) for w in each])
             setattr(self, name, tf.Variable(value, dtype=dtype, name=name))
-        self.learning_rate, self.optimizer = learning_rate, None
-        self._fit = self._fit_each = self._forward = None  # compiled on first use
+        self._compiled = {}  # the forward pass compiled for any length, by rank of x
+        self._exact_sums = None  # compiled on first use
 
     @property
     def variables_in_order(self):
@@ -190,77 +193,49 @@ class StackedAdders(tf.Module):
         model's own ``h_t W_y + b_y``, as ``Adder.readout`` computes it."""
         return h @ self.W_y + self.b_y
 
-    def exact_share(self, x, y):
-        """For each model, the share of the additions (x, y) whose every bit it gets right.
-
-        The forward pass is compiled once for any batch size and length (``tf.scan`` runs the
-        steps), so a 1024-step addition is one graph call, not a thousand eager steps.
-        """
-        if self._forward is None:
-            self._forward = compiled_for_any_length(
-                self.__call__, self.W_z.shape[1], self.W_z.dtype
+    def logits(self, x):
+        """``self(x)`` through one graph, compiled for any batch size and length (per rank of
+        x): a 4096-step addition is one call, not thousands of eager operations."""
+        x = np.asarray(x)
+        if x.ndim not in self._compiled:
+            spec = tf.TensorSpec((None,) * (x.ndim - 1) + (x.shape[-1],), self.W_z.dtype)
+            self._compiled[x.ndim] = tf.function(
+                self.__call__, input_signature=[spec], autograph=False
             )
-        right = (self._forward(x).numpy()[..., 0] > 0) == np.asarray(y)[..., 0]
-        return right.all(axis=-1).mean(axis=-1)
+        return self._compiled[x.ndim](x.astype(self.W_z.dtype.as_numpy_dtype))
 
-    def fit(self, x, y, steps=1):
-        """``steps`` Adam steps on the batch (x, y), run as one loop inside one ``tf.function``.
+    def exact_share(self, x, y):
+        """For each model, the share of the additions (x, y) whose every bit it gets right."""
+        return self.exact_sums(x, y).mean(axis=-1)
 
-        ``x`` (batch, time, 2) is shared by every model, or (model, batch, time, 2) gives each its
-        own; ``y`` likewise. The loss is the sum of the models' losses. Returns the last step's
-        loss of each model, a NumPy array (model,). The optimizer's state carries over from call
-        to call, as in one long run.
+    def exact_sums(self, x, y):
+        """Whether each model gets every bit of each addition right: (model, batch) booleans.
+
+        One batch (batch, time, 2) for every model. The steps run in one ``tf.foldl`` that
+        keeps only the state and, per sum, "every bit right so far", not the states of every
+        step: 4096-bit sums for dozens of models fit in a few megabytes.
         """
-        x, y = self._tensors(x, y)
-        return self._compiled("_fit", self._fit_steps)(x, y, tf.constant(steps)).numpy()
+        if self._exact_sums is None:
+            dtype = self.W_z.dtype
+            spec = [tf.TensorSpec((None, None, 2), dtype), tf.TensorSpec((None, None, 1), dtype)]
+            self._exact_sums = tf.function(self._all_bits_right, spec, autograph=False)
+        dtype = self.W_z.dtype.as_numpy_dtype
+        return self._exact_sums(np.asarray(x, dtype), np.asarray(y, dtype)).numpy()
 
-    def fit_each(self, xs, ys):
-        """One Adam step on each batch of ``xs`` (steps, batch, time, 2) and ``ys``, in order, in
-        one ``tf.function``: a fresh batch every step, each shared by every model. Returns the
-        last step's loss of each model."""
-        xs, ys = self._tensors(xs, ys)
-        return self._compiled("_fit_each", self._fit_each_steps)(xs, ys).numpy()
+    def _all_bits_right(self, x, y):
+        h0 = tf.zeros((self.models, tf.shape(x)[0], self.hidden_size), x.dtype)
+        right0 = tf.ones((self.models, tf.shape(x)[0]), tf.bool)
 
-    def _tensors(self, x, y):
-        dtype = self.W_z.dtype
-        return tf.convert_to_tensor(x, dtype), tf.convert_to_tensor(y, dtype)
+        def column(state, xy):
+            h_tm1, right = state
+            x_t, y_t = xy  # (batch, 2) and (batch, 1)
+            h_t = self.step(h_tm1, x_t)
+            logit = h_t @ self.W_y[:, 0] + self.b_y[:, 0]  # (model, batch, 1)
+            return h_t, right & ((logit[..., 0] > 0) == (y_t[:, 0] > 0.5))
 
-    def _compiled(self, name, function):
-        """The ``tf.function`` of ``function``, made (with Adam) the first time it is asked for.
-
-        Its loops are ``tf.while_loop`` and ``tf.scan``, not Python loops for AutoGraph to
-        convert (``autograph=False``): converting the step's code took longer than tracing it.
-        """
-        if self.optimizer is None:
-            self.optimizer = adam(self.variables_in_order, self.learning_rate)
-        if getattr(self, name) is None:
-            setattr(self, name, tf.function(function, autograph=False))
-        return getattr(self, name)
-
-    def _step(self, x, y):
-        """One Adam step of every model on (x, y); returns each model's loss."""
-        variables = self.variables_in_order
-        ys = tf.unstack(y) if y.shape.rank == 4 else [y] * self.models
-        with tf.GradientTape() as tape:
-            logits = self(x)
-            losses = tf.stack([self.loss_fn(logits[i], ys[i]) for i in range(self.models)])
-            total = tf.reduce_sum(losses)
-        self.optimizer(tape.gradient(total, variables))
-        return losses
-
-    def _fit_steps(self, x, y, steps):
-        _, losses = tf.while_loop(
-            lambda i, _: i < steps,
-            lambda i, _: (i + 1, self._step(x, y)),
-            (tf.constant(0), tf.zeros(self.models, x.dtype)),
-        )
-        return losses
-
-    def _fit_each_steps(self, xs, ys):
-        losses = tf.scan(
-            lambda _, xy: self._step(*xy), (xs, ys), initializer=tf.zeros(self.models, xs.dtype)
-        )
-        return losses[-1]
+        time_first = lambda t: tf.transpose(t, [1, 0, 2])  # noqa: E731
+        _, right = tf.foldl(column, (time_first(x), time_first(y)), initializer=(h0, right0))
+        return right
 
     def weights(self, i):
         """Model ``i``'s weights in an adder's own shapes (``weights_of``), padding removed."""
@@ -276,3 +251,73 @@ class StackedAdders(tf.Module):
         for i, adder in enumerate(adders):
             set_weights(adder, self.weights(i))
         return adders
+
+
+def train_side_by_side(
+    adders,
+    steps,
+    seeds,
+    width=17,
+    batch_size=64,
+    learning_rate=0.01,
+    loss="cross_entropy",
+    batches=None,
+    validation=None,
+    eval_every=25,
+    stop=None,
+):
+    """``train`` for several adders at once, ``seeds[i]`` for ``adders[i]``; one History each.
+
+    The arguments are ``train``'s. Each adder draws its batches and its held-out additions from
+    its own seed, as ``train(adder, seed=seed)`` would, and stops on its own: when its stopping
+    rule fires (or at the last step) its weights are copied back into it and its history ends.
+    The stack trains on until every adder has stopped. Each adder ends where ``train`` alone
+    would take it, up to the rounding of the batched arithmetic, which can grow over a long run.
+
+    >>> from gru_helpers import Adder, exact_for
+    >>> adders = [Adder(hidden_size=4, seed=seed) for seed in (0, 1)]
+    >>> histories = train_side_by_side(adders, steps=50, seeds=[0, 1], stop=exact_for(0))
+    >>> [history.step[-1] for history in histories]   # neither has learned in 50 steps
+    [50, 50]
+    """
+    check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
+    seeds = list(seeds)
+    if len(seeds) != len(adders):
+        raise ValueError(
+            f"seeds: expected one seed per adder ({len(adders)}), got {len(seeds)}"
+        )
+    loss_fn = LOSSES[loss]
+    stack = StackedAdders(adders)
+    rngs = [np.random.default_rng(seed) for seed in seeds]
+    if batches is None:
+        batches = lambda rng: make_batch(rng, batch_size, width)  # noqa: E731
+    if validation is None:
+        validations = [make_batch(np.random.default_rng([s, 2**31]), 1000, width) for s in seeds]
+    else:
+        validations = [check_pair("validation", validation, None)] * len(adders)
+    x_val, y_val = stacked_batches(validations, "validation")
+    update = adam(stack.trainable_variables, learning_rate)
+    compiled = {}  # compiled_steps for each shape of batch, traced at its first use
+
+    histories, running, step = [History() for _ in adders], list(range(len(adders))), 0
+    while step < steps and running:
+        k = min(eval_every - step % eval_every, steps - step)
+        each_step = [stacked_batches([batches(rng) for rng in rngs]) for _ in range(k)]
+        xs, ys = (np.stack(part) for part in zip(*each_step))  # (k, model, batch, time, ...)
+        shape = xs.shape[1:]
+        if shape not in compiled:
+            compiled[shape] = compiled_steps(stack, shape, update, loss_fn)
+        losses = compiled[shape](xs, ys).numpy()  # (k, model)
+        check_losses_finite(losses[:, running], step + 1, learning_rate)
+        step += k
+        logits = stack.logits(x_val)
+        validation_losses = loss_fn(logits, y_val.astype(logits.dtype.as_numpy_dtype)).numpy()
+        exact = exact_share_of_logits(logits, y_val)
+        for i in list(running):
+            histories[i].record(step, losses[-1, i], validation_losses[i], exact[i])
+            if stop is not None and stop(histories[i]):
+                histories[i].stopped = True
+            if histories[i].stopped or step == steps:
+                set_weights(adders[i], stack.weights(i))
+                running.remove(i)
+    return histories
