@@ -183,5 +183,3 @@ def long_carry_batch(rng, batch_size, width):
     random_x, random_y = make_batch(rng, batch_size - chains, width)
     chain_x, chain_y = carry_chain_batch(rng, chains, width)
     return np.concatenate([random_x, chain_x]), np.concatenate([random_y, chain_y])
-
-

@@ -283,9 +283,7 @@ def train_side_by_side(
     check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
     seeds = list(seeds)
     if len(seeds) != len(adders):
-        raise ValueError(
-            f"seeds: expected one seed per adder ({len(adders)}), got {len(seeds)}"
-        )
+        raise ValueError(f"seeds: expected one seed per adder ({len(adders)}), got {len(seeds)}")
     loss_fn = LOSSES[loss]
     stack = StackedAdders(adders)
     rngs = [np.random.default_rng(seed) for seed in seeds]

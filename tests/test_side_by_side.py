@@ -1,6 +1,5 @@
 """Stacked adders compute and train what the adders do one by one."""
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
