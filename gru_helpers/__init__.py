@@ -1,5 +1,6 @@
-"""The code the notebooks share: bits, the GRU (and its fast twin), the adder, training, the
-live plot, the interactive adder app, and the exercises' checks (``gru_helpers.exercises``)."""
+"""The code the notebooks share: bits, the GRU (and its fast twin), the adder, training (one
+adder, or several side by side), the live plot, the interactive adder app, the parallel scan and
+the minimal GRU, and the exercises' checks (``gru_helpers.exercises``)."""
 
 # First, so that a missing or too old TensorFlow gives one readable message.
 from .versions import check_tensorflow  # isort: skip
@@ -17,7 +18,9 @@ from .bits import (
 )
 from .fast_gru import FastGRU
 from .gru import GRU, PARAMETER_NAMES, from_keras_weights, to_keras_weights
+from .linear_scan import linear_scan, sequential_scan
 from .live_plot import LivePlot, LivePlotCallback
+from .min_gru import MinGRU, MinGRUAdder
 from .side_by_side import StackedAdders, train_side_by_side, weights_of
 from .train import (
     History,
@@ -35,6 +38,8 @@ __all__ = [
     "Adder",
     "FastGRU",
     "GRU",
+    "MinGRU",
+    "MinGRUAdder",
     "PARAMETER_NAMES",
     "StackedAdders",
     "History",
@@ -49,9 +54,11 @@ __all__ = [
     "from_bits",
     "from_keras_weights",
     "long_carry_batch",
+    "linear_scan",
     "make_batch",
     "one_batch",
     "pair_to_input",
+    "sequential_scan",
     "squared_error",
     "to_bits",
     "to_keras_weights",
