@@ -1,14 +1,22 @@
-"""The environments the notebooks are tested in besides the pinned one (`make test` runs both).
+"""What `make test` runs after the pinned pytest run: the other environments, and a perturbed run.
 
-Each session builds a fresh virtual environment with uv, installs one set of versions, prints the
-versions it actually got, executes every notebook (the solutions too) top to bottom with every one
+Three sessions build a fresh virtual environment with uv, install one set of versions, print the
+versions they actually got, execute every notebook (the solutions too) top to bottom with every one
 of its own asserts (`--nbval-lax`: outputs are not compared, since their last digits differ between
-versions), and runs the unit tests and doctests.
+versions), and run the unit tests and doctests.
 
 - ``colab``: what Google Colab preinstalls, with gru_helpers installed by the notebooks' own
   install cell from the repository address, which git is told to read from this clone instead.
 - ``oldest``: the lowest versions of the supported range (pyproject.toml), on Python 3.11.
 - ``newest``: the newest releases, on Python 3.13.
+
+A fourth builds nothing:
+
+- ``perturbed``: in the environment nox itself runs in (`make test` runs ``.venv/bin/nox``: the
+  pinned one), strict nbval over every notebook and solution with each new variable's initial
+  value one unit in the last place off (tests/perturbed/), as another processor's arithmetic
+  would move it. A stored output that changes holds only on this machine: print it at a
+  precision the run does not move, or state the property the prose relies on.
 
 Run one with ``.venv/bin/nox -s newest``. Pythons are never downloaded: a session whose Python is
 not on this machine runs on the nearest supported one that is, and says so.
@@ -17,6 +25,7 @@ not on this machine runs on the nearest supported one that is, and says so.
 import os
 import pathlib
 import subprocess
+import sys
 import tomllib
 
 import nox
@@ -48,7 +57,7 @@ PINNED_ONLY = [
     "tests/test_style.py",
 ]
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["colab", "oldest", "newest"]
+nox.options.sessions = ["perturbed", "colab", "oldest", "newest"]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
@@ -148,3 +157,27 @@ def newest(session):
     """The newest releases of everything."""
     session.install("--upgrade", "tensorflow-cpu", "-e", ".", *TEST_TOOLS)
     run_everything(session)
+
+
+PERTURBED = ROOT / "tests" / "perturbed"
+
+
+@nox.session(python=False)
+def perturbed(session):
+    """Strict nbval with every new variable one ulp off, in the environment nox runs in.
+
+    Each kernel runs tests/perturbed/startup.py before the first cell (IPython runs the file
+    PYTHONSTARTUP names), which nudges every new trainable floating-point ``tf.Variable`` one
+    ulp in the direction ``PERTURB_LAST_BIT`` names: "up" unless this process's environment
+    says "down". The options are the pinned run's (pyproject.toml), so every stored output but
+    stderr must come out exactly; tests/perturbed/hook_check.ipynb runs first and fails unless
+    the kernels are perturbed. Positional arguments choose the notebooks:
+    ``.venv/bin/nox -s perturbed -- notebooks/05_training.ipynb``.
+    """
+    direction = os.environ.get("PERTURB_LAST_BIT", "up")
+    session.log(f"in {sys.prefix}, each new variable one ulp {direction}")
+    env = {"PYTHONSTARTUP": str(PERTURBED / "startup.py"), "PERTURB_LAST_BIT": direction}
+    notebooks = session.posargs or ["notebooks"]
+    hook_check = str(PERTURBED / "hook_check.ipynb")
+    pytest = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+    session.run(*pytest, hook_check, *notebooks, env=env, external=True)

@@ -110,8 +110,11 @@ class MinGRUAdder(tf.Module):
     True
     """
 
-    def __init__(self, hidden_size=16, readout_size=16, seed=0, dtype=tf.float32):
+    def __init__(self, hidden_size=16, readout_size=16, seed=0, dtype=tf.float32, parallel=True):
+        """``parallel=False`` runs the same cell one step after another (``MinGRU.sequential``):
+        the same numbers, for timing the two side by side."""
         super().__init__()
+        self.parallel = parallel
         self.hidden_size = check_size("hidden_size", hidden_size)
         self.readout_size = check_size("readout_size", readout_size)
         self.cell = MinGRU(4, self.hidden_size, seed=seed, dtype=dtype)
@@ -133,7 +136,7 @@ class MinGRUAdder(tf.Module):
     def __call__(self, x):
         """Logits for every bit of the sum, (batch, time, 1), from ``x`` (batch, time, 2)."""
         pairs = self.one_hot(x)
-        h = self.cell(pairs)
+        h = self.cell(pairs) if self.parallel else self.cell.sequential(pairs)
         h_before = tf.concat([tf.zeros_like(h[:, :1]), h[:, :-1]], axis=1)  # carry into column t
         hidden = tf.tanh(tf.concat([h_before, pairs], axis=-1) @ self.W_1 + self.b_1)
         return hidden @ self.W_2 + self.b_2

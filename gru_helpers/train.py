@@ -196,6 +196,11 @@ def check_losses_finite(losses, first_step, learning_rate):
         )
 
 
+def slot_like(variable):
+    """A variable of zeros shaped like ``variable``, for Adam's state: not itself trained."""
+    return tf.Variable(tf.zeros_like(variable), trainable=False)
+
+
 def adam(variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     """Adam's update for ``variables``, as a function of their gradients to call in a step.
 
@@ -204,8 +209,9 @@ def adam(variables, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     them). Every call of ``adam`` starts a fresh Adam, as a new Keras optimizer would.
     """
     dtype = variables[0].dtype
-    moments = [(tf.Variable(tf.zeros_like(v)), tf.Variable(tf.zeros_like(v))) for v in variables]
-    beta_powers = tf.Variable([1.0, 1.0], dtype=dtype)  # beta_1**t and beta_2**t after step t
+    moments = [(slot_like(v), slot_like(v)) for v in variables]
+    # beta_1**t and beta_2**t after step t; Adam's state, not trained itself (trainable=False)
+    beta_powers = tf.Variable([1.0, 1.0], dtype=dtype, trainable=False)
 
     def apply(gradients):
         powers = beta_powers.assign(beta_powers * tf.constant([beta_1, beta_2], dtype))
