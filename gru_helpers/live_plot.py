@@ -35,7 +35,8 @@ class LivePlot:
         self.interval, self.last_draw, self.history = interval, float("-inf"), None
         self.fig, (self.ax_loss, self.ax_exact) = plt.subplots(1, 2, figsize=figsize)
         self.fig.suptitle(title)
-        (self.train_line,) = self.ax_loss.plot([], [], "-", color="tab:blue", label=train_label)
+        # Dashed against solid, so that the two lines part without their colours
+        (self.train_line,) = self.ax_loss.plot([], [], "--", color="tab:blue", label=train_label)
         (self.validation_line,) = self.ax_loss.plot([], [], "-", color="tab:red", label="held-out")
         self.ax_loss.set(xlabel=xlabel, ylabel="loss", yscale="log")
         self.ax_loss.legend(loc="lower left")  # the curves fall from the upper left

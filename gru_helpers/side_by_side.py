@@ -198,7 +198,8 @@ class StackedAdders(tf.Module):
         x): a 4096-step addition is one call, not thousands of eager operations."""
         x = np.asarray(x)
         if x.ndim not in self._compiled:
-            spec = tf.TensorSpec((None,) * (x.ndim - 1) + (x.shape[-1],), self.W_z.dtype)
+            models = (self.models,) if x.ndim == 4 else ()  # one batch per model, or one for all
+            spec = tf.TensorSpec(models + (None, None, x.shape[-1]), self.W_z.dtype)
             self._compiled[x.ndim] = tf.function(
                 self.__call__, input_signature=[spec], autograph=False
             )
@@ -280,24 +281,66 @@ def train_side_by_side(
     >>> [history.step[-1] for history in histories]   # neither has learned in 50 steps
     [50, 50]
     """
-    check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
     seeds = list(seeds)
     if len(seeds) != len(adders):
         raise ValueError(f"seeds: expected one seed per adder ({len(adders)}), got {len(seeds)}")
-    loss_fn = LOSSES[loss]
-    stack = StackedAdders(adders)
+    histories, weights = train_stack(
+        StackedAdders(adders),
+        steps,
+        seeds,
+        width=width,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        loss=loss,
+        batches=batches,
+        validation=validation,
+        eval_every=eval_every,
+        stop=stop,
+    )
+    for i, adder_weights in weights.items():
+        set_weights(adders[i], adder_weights)
+    return histories
+
+
+def train_stack(
+    stack,
+    steps,
+    seeds,
+    width=17,
+    batch_size=64,
+    learning_rate=0.01,
+    loss="cross_entropy",
+    batches=None,
+    validation=None,
+    eval_every=25,
+    stop=None,
+    last_step_only=False,
+):
+    """``train``'s loop for every model of ``stack`` at once; one History each, and each model's
+    weights as they were when it stopped (``stack.weights(i)``), by index.
+
+    ``stack`` is a model with a leading model axis: ``stack(x)`` and ``stack.logits(x)`` give
+    logits (model, batch, time, 1) for x (model, batch, time, inputs), and ``stack.weights(i)``
+    reads one model's weights (``StackedAdders``; ``StackedNetworks`` in stacked_networks.py).
+    The other arguments are ``train_side_by_side``'s; ``last_step_only=True`` scores only each
+    sequence's last step, in the loss and in the held-out share alike: for a task whose one
+    answer comes after the last input.
+    """
+    check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
+    scored = (lambda t: t[..., -1:, :]) if last_step_only else (lambda t: t)  # noqa: E731
+    loss_fn = lambda logits, y: LOSSES[loss](scored(logits), scored(y))  # noqa: E731
     rngs = [np.random.default_rng(seed) for seed in seeds]
     if batches is None:
         batches = lambda rng: make_batch(rng, batch_size, width)  # noqa: E731
     if validation is None:
         validations = [make_batch(np.random.default_rng([s, 2**31]), 1000, width) for s in seeds]
     else:
-        validations = [check_pair("validation", validation, None)] * len(adders)
+        validations = [check_pair("validation", validation, None)] * len(seeds)
     x_val, y_val = stacked_batches(validations, "validation")
     update = adam(stack.trainable_variables, learning_rate)
     compiled = {}  # compiled_steps for each shape of batch, traced at its first use
 
-    histories, running, step = [History() for _ in adders], list(range(len(adders))), 0
+    histories, running, kept, step = [History() for _ in seeds], list(range(len(seeds))), {}, 0
     while step < steps and running:
         k = min(eval_every - step % eval_every, steps - step)
         each_step = [stacked_batches([batches(rng) for rng in rngs]) for _ in range(k)]
@@ -310,12 +353,12 @@ def train_side_by_side(
         step += k
         logits = stack.logits(x_val)
         validation_losses = loss_fn(logits, y_val.astype(logits.dtype.as_numpy_dtype)).numpy()
-        exact = exact_share_of_logits(logits, y_val)
+        exact = exact_share_of_logits(scored(logits), scored(y_val))
         for i in list(running):
             histories[i].record(step, losses[-1, i], validation_losses[i], exact[i])
             if stop is not None and stop(histories[i]):
                 histories[i].stopped = True
             if histories[i].stopped or step == steps:
-                set_weights(adders[i], stack.weights(i))
+                kept[i] = stack.weights(i)
                 running.remove(i)
-    return histories
+    return histories, kept

@@ -66,7 +66,12 @@ BOUND = the_task.best_accuracy(9)
 
 def test_msb_measured_right():
     measured = np.array([0.495, 0.52, 0.527, 0.483, 0.502, 0.531, 0.616, 0.736, 1.0])
-    assert the_task.check_msb_measured(measured)
+    feedback = the_task.check_msb_measured(measured)
+    assert feedback and "right in every sum, and no step beats the bound" in feedback.message
+    nearly = np.append(measured[:-1], 0.97)
+    feedback = the_task.check_msb_measured(nearly)
+    assert feedback and "at least 95% of the sums" in feedback.message
+    assert "0.736" not in feedback.message and "74%" not in feedback.message  # no last digits
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,15 @@ def test_fixed_16_right():
     assert training.check_fixed_16(" B ", MEMORISED)
 
 
+def test_fixed_16_says_what_any_such_run_shows_not_its_last_digits():
+    message = training.check_fixed_16("b", MEMORISED).message
+    assert "fell below 0.05 while the held-out loss rose to more than twice its lowest" in message
+    assert "0.004" not in message and "2.3" not in message
+    smaller_rise = history(np.geomspace(0.6, 0.06, 30), np.linspace(0.7, 0.9, 30))
+    message = training.check_fixed_16("b", smaller_rise).message
+    assert "fell below 0.1 while the held-out loss rose above its lowest" in message
+
+
 @pytest.mark.parametrize(
     "prediction, run, hint",
     [

@@ -30,7 +30,7 @@ def code_cells(nb):
 
 def test_the_sequence_is_all_there():
     names = [path.name for path in NOTEBOOKS]
-    assert [name[:2] for name in names] == [f"{n:02d}" for n in range(1, 11)], names
+    assert [name[:2] for name in names] == [f"{n:02d}" for n in range(1, 12)], names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)

@@ -155,3 +155,10 @@ def test_padding_units_get_no_gradient():
             assert not value[1:].any() and not value[:, 1:].any(), name
         elif name != "b_y":
             assert not value[..., 1:].any(), name
+
+
+def test_one_adder_side_by_side_is_train():
+    adder, alone = Adder(hidden_size=3, seed=4), Adder(hidden_size=3, seed=4)
+    (history,) = train_side_by_side([adder], 10, [4], eval_every=5)
+    expected = train(alone, 10, seed=4, eval_every=5)
+    np.testing.assert_allclose(history.train_loss, expected.train_loss, rtol=1e-5)

@@ -125,10 +125,30 @@ PREDICTIONS = {
 }
 
 
+def _memorised(train_end, held_out_lowest, held_out_end):
+    """What a run on one small batch shows, in words that a last-bit difference does not move:
+    memorising a few additions is chaotic, so the exact losses differ from machine to machine.
+
+    >>> _memorised(0.016, 0.70, 2.62)
+    'the training loss fell below 0.05 while the held-out loss rose to more than twice its lowest'
+    >>> _memorised(0.07, 0.69, 0.9)
+    'the training loss fell below 0.1 while the held-out loss rose above its lowest'
+    """
+    below = 0.05 if train_end < 0.05 else 0.1
+    if held_out_end > 2 * held_out_lowest:
+        held_out = "rose to more than twice its lowest"
+    elif held_out_end > 1.1 * held_out_lowest:
+        held_out = "rose above its lowest"
+    else:
+        held_out = "stopped falling"
+    return f"the training loss fell below {below} while the held-out loss {held_out}"
+
+
 @exercise("One fixed batch of 16 additions")
 def check_fixed_16(prediction, history):
     """``prediction`` is the letter of ``PREDICTIONS`` you chose before running; ``history`` is
-    what ``train(..., fixed_batch=<16 additions>)`` returned (about 300 steps)."""
+    what ``train(..., batches=lambda step_rng: batch_16)`` returned, ``batch_16`` one batch of 16
+    additions (about 300 steps)."""
     if str(prediction).strip().lower() not in PREDICTIONS:
         raise Wrong(f"Choose one letter of {sorted(PREDICTIONS)}, not {prediction!r}.")
     train_loss, held_out = np.array(history.train_loss), np.array(history.validation_loss)
@@ -137,20 +157,18 @@ def check_fixed_16(prediction, history):
             f"The history has {len(train_loss)} checks; check more often (eval_every=10) to see "
             "the curves, and train for about 300 steps."
         )
-    if train_loss[-1] > 0.1:
+    if train_loss[-1] >= 0.1:
         raise Wrong(
             f"The training loss is still {train_loss[-1]:.2f}: train longer (about 300 steps) "
             "and watch what the held-out loss does meanwhile."
         )
     if held_out[-1] < 2 * train_loss[-1] + 0.05:
         raise Wrong(
-            "The held-out loss followed the training loss down: was this run trained with "
-            "fixed_batch= a batch of only 16 additions (make_batch(rng, 16, 17))?"
+            "The held-out loss followed the training loss down: was this run trained on one "
+            "batch of only 16 additions at every step (batch_16 = make_batch(rng, 16, 17), "
+            "then batches=lambda step_rng: batch_16)?"
         )
-    facts = (
-        f"the training loss fell to {train_loss[-1]:.3f} while the held-out loss went from "
-        f"{held_out.min():.2f} at its lowest to {held_out[-1]:.2f}"
-    )
+    facts = _memorised(train_loss[-1], held_out.min(), held_out[-1])
     if str(prediction).strip().lower() != "b":
         raise Wrong(f"Your run says otherwise: {facts}. Which prediction fits that?")
     return (

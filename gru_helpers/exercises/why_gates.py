@@ -101,8 +101,9 @@ def rnn_gradient_variant(
 ):
     """∂L/∂U for the plain RNN h_t = tanh(x_t W + h_tm1 U + b), h_0 = 0, by walking back in time.
 
-    ``dh`` (batch, time, hidden) is ∂L/∂h_t through each step's own output only. With the
-    defaults it is the right answer; a flag set to False makes one of the usual mistakes.
+    ``dh`` (batch, time, hidden) holds e_t = ∂L/∂h_t through each step's own output only; δ_t is
+    the gradient just inside the tanh. With the defaults it is the right answer; a flag set to
+    False makes one of the usual mistakes.
     """
     batch, time, hidden = dh.shape
     h, h_t = np.zeros((batch, time, hidden)), np.zeros((batch, hidden))
@@ -145,8 +146,8 @@ RNN_MISTAKES = [
     (
         dict(carry_back=False),
         "each step only gets the gradient of its own output: ∂L/∂h_t also has what flows back "
-        "from every later step, g_t = dh_t + δ_(t+1) Uᵀ. Walk from the last step to the first, "
-        "carrying g.",
+        "from every later step, g_t = e_t + δ_(t+1) Uᵀ with e_t = dh[:, t]. Walk from the last "
+        "step to the first, carrying g.",
     ),
     (
         dict(every_step=False),
