@@ -18,7 +18,7 @@ BIN := $(VENV)/bin
 # Binder's from binder/postBuild.
 KERNEL_ENV := --env TF_CPP_MIN_LOG_LEVEL 3 --env TF_ENABLE_ONEDNN_OPTS 0
 
-.PHONY: lab test test-pinned chromium execute bench site
+.PHONY: lab test test-pinned chromium axe execute bench site
 
 $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
 	@[ -n "$(PYTHON)" ] || { echo "make: no Python 3.11, 3.12 or 3.13 found (tried $(SUPPORTED));" \
@@ -32,11 +32,11 @@ $(VENV)/installed: requirements.txt requirements-dev.txt pyproject.toml
 lab: $(VENV)/installed  ## set up, then open JupyterLab on the first notebook
 	$(BIN)/jupyter lab notebooks/01_gates.ipynb
 
-test: $(VENV)/installed chromium site  ## set up, then run every test: the pinned environment, then the others
+test: $(VENV)/installed chromium axe site  ## set up, then run every test: the pinned environment, then the others
 	$(BIN)/python -m pytest
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nox  # uv and nox from .venv
 
-test-pinned: $(VENV)/installed chromium site  ## only the pinned environment: unit, doctests, strict nbval, browser, Binder, site
+test-pinned: $(VENV)/installed chromium axe site  ## only the pinned environment: unit, doctests, strict nbval, browser, Binder, site
 	$(BIN)/python -m pytest
 
 # The browser test drives Debian's Chromium (Playwright cannot download its own browser here).
@@ -44,6 +44,18 @@ test-pinned: $(VENV)/installed chromium site  ## only the pinned environment: un
 chromium:
 	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# axe-core, the accessibility rules the browser tests run on every page of the site and on the app
+# in JupyterLab: the version tests/package-lock.json pins, from npm into tests/node_modules/. As
+# root with apt-get, install npm when missing; otherwise the tests say what is missing.
+AXE := tests/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/package.json tests/package-lock.json
+	@command -v npm >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	@if command -v npm >/dev/null; then cd tests && npm ci --no-audit --no-fund --loglevel=error && \
+	  touch node_modules/axe-core/axe.min.js; \
+	  else echo "make: no npm to install axe-core with: the accessibility tests will say so" >&2; fi
 
 execute: $(VENV)/installed  ## re-run every notebook and solution in place, refreshing its stored outputs
 	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace *.ipynb

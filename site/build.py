@@ -8,7 +8,10 @@ those files cannot say by themselves:
   it is kept), and with it the Binder and Colab buttons; without an address, a banner on every
   page says how to run the notebooks locally instead;
 - MathJax from a Python package, served with the site, so equations render with no CDN;
-- site/static/site.css, which widens the page so that 99-character code lines fit.
+- site/static/site.css, which widens the page so that 99-character code lines fit, and gives
+  two texts the contrast WCAG asks for (the banner's code, a search term in dark mode);
+- site/templates/, two of the theme's buttons with accessible names that match what they show
+  (WCAG 2.5.3, which tests/test_site.py audits with axe-core).
 """
 
 import importlib.metadata
@@ -66,6 +69,7 @@ def config(address, static):
     settings["sphinx"]["config"].update(
         html_static_path=[str(static), str(ROOT / "site" / "static")],
         html_css_files=["site.css"],
+        templates_path=[str(ROOT / "site" / "templates")],  # before the theme's own components
         mathjax_path="mathjax/tex-chtml.js",
     )
     return settings

@@ -1,13 +1,21 @@
-"""The interactive adder in a real browser: JupyterLab, headless Chromium, Playwright.
+"""The interactive adder in a real browser, by keyboard alone: JupyterLab, headless Chromium.
 
-JupyterLab starts on 127.0.0.1 with a random free port and a random token; its settings, workspaces,
-checkpoints and runtime files live in a temporary folder, with autosave off. The test opens
-notebooks/08_interactive_adder.ipynb, clears its outputs, runs every cell, moves the ``a`` slider with the
-keyboard, types a 200-digit sum and a bad one into the text box, and checks what the result area shows.
+JupyterLab starts on 127.0.0.1 with a random free port and a random token; its settings,
+workspaces, checkpoints and runtime files live in a temporary folder, with autosave off. The test
+opens notebooks/08_interactive_adder.ipynb, clears its outputs and runs every cell (from
+JupyterLab's menus). Then, through Playwright, it uses the app as a reader with a keyboard and a
+screen reader would, with key presses only: up through the cells to the app's, Tab into the app
+and from control to control, each found by the name a screen reader says ("slider a", "textbox
+a + b"), in the order they are drawn; the arrow keys move the sliders, typing and Enter set a
+value box and the text box (a 200-digit sum, a bad one). It reads the sum from the page and from
+the live region a screen reader reads out, and runs axe-core on the app: no serious or critical
+violation of WCAG 2.0/2.1 A and AA.
 
-It never saves the notebook (its stored outputs are what nbval compares) and checks that the file is
-unchanged at the end. Screenshots go to test-artifacts/ (gitignored). Without Chromium or Playwright it is
-skipped with the reason, unless the environment variable CI is "true", where that is a failure.
+It never saves the notebook (its stored outputs are what nbval compares) and checks that the file
+is unchanged at the end. Screenshots go to test-artifacts/ (gitignored), among them the app
+reached by keyboard. Without Chromium, Playwright or axe-core (`make test` installs it from npm)
+it is skipped with the reason, unless the environment variable CI is "true", where that is a
+failure.
 """
 
 import json
@@ -28,6 +36,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/08_interactive_adder.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+# axe-core, the accessibility rules, as tests/package-lock.json pins it (`npm ci` in tests/)
+AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # the rules axe tags with these
+FAILING_IMPACTS = {"serious", "critical"}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -58,6 +70,57 @@ def missing_browser():
     except ImportError:
         return "Playwright for Python is not installed (pip install -r requirements-dev.txt)"
     return None
+
+
+def missing_axe():
+    """Why the accessibility audit cannot run here, or None."""
+    if not AXE.exists():
+        return (
+            f"no axe-core at {AXE.relative_to(ROOT)} (`make test` installs it: npm ci in tests/)"
+        )
+    return None
+
+
+def unavailable(reason):
+    """Skip a test that cannot run here, saying why; in CI (CI is "true") fail instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"this test must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def axe_violations(page, context=None, rules=None):
+    """axe-core's violations on the page (or inside the element ``context``), as axe reports them.
+
+    By default the WCAG 2.0 and 2.1 A and AA rules; ``rules`` names some rules to run instead.
+    """
+    page.add_script_tag(path=str(AXE))
+    run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_A_AA}
+    results = page.evaluate(
+        """([context, runOnly]) =>
+            axe.run(context || document, {runOnly, resultTypes: ['violations']})""",
+        [context.element_handle() if context else None, run_only],
+    )
+    return results["violations"]
+
+
+def failing(violations, exceptions=None):
+    """The serious and critical ones, less those ``exceptions`` ({rule: reason}) accepts."""
+    return [
+        v
+        for v in violations
+        if v["impact"] in FAILING_IMPACTS and v["id"] not in (exceptions or {})
+    ]
+
+
+def describe(violations):
+    """Violations as text a failing test can show: rule, impact, help, and the first elements."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} -- {v['helpUrl']}")
+        lines += [
+            f"    {' '.join(map(str, n['target']))}: {n['html'][:160]}" for n in v["nodes"][:5]
+        ]
+    return "\n".join(lines)
 
 
 def free_port():
@@ -91,11 +154,9 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    reason = missing_browser()
+    reason = missing_browser() or missing_axe()
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the browser test must run in CI: {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     home = tmp_path_factory.mktemp("jupyterlab")
     for name, values in SETTINGS.items():
         path = home / "settings" / name
@@ -173,7 +234,26 @@ def wait_until_run(page, panel, timeout_ms):
     )
 
 
-def test_the_app_adds_in_a_real_browser(lab):
+def reach_the_app_by_keyboard(page, panel, app):
+    """Key presses only: from the active cell up to the app's, then Tab into the app."""
+    page.keyboard.press("Escape")  # command mode: the arrow keys move from cell to cell
+    for _ in range(panel.locator(".jp-Cell").count()):
+        if panel.locator(".jp-Cell.jp-mod-active .adder-app").count():
+            break
+        page.keyboard.press("ArrowUp")
+    assert panel.locator(".jp-Cell.jp-mod-active .adder-app").count() == 1, (
+        "the arrow keys did not reach the app's cell"
+    )
+    stops = []  # where Tab went before the app: the cell's toolbar
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if app.evaluate("(app) => app.contains(document.activeElement)"):
+            return stops
+        stops.append(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+    raise AssertionError(f"Tab did not reach the app; it went to: {stops}")
+
+
+def test_the_app_adds_by_keyboard_alone_in_a_real_browser(lab):
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -201,42 +281,67 @@ def test_the_app_adds_in_a_real_browser(lab):
             prompts = panel.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
             assert prompts == [f"[{n}]:" for n in range(1, len(prompts) + 1)]
 
+            # the controls, by the role and name a screen reader announces
             app = panel.locator(".adder-app")
-            result, text = app.locator(".adder-result"), app.locator(".adder-text input")
+            slider = {n: app.get_by_role("slider", name=n, exact=True) for n in ("bits", "a", "b")}
+            box = {n: app.get_by_role("textbox", name=n, exact=True) for n in ("bits", "a", "b")}
+            text = app.get_by_role("textbox", name="a + b", exact=True)
+            said = app.get_by_role("status")  # the live region: what a screen reader reads out
+            result = app.locator(".adder-result")
             expect(result).to_contain_text(
                 "107 + 46: the network says 153, the true sum is 153: they agree"
             )
 
-            handle = app.locator(".adder-a .noUi-handle")
-            handle.focus()
-            handle.press("ArrowRight")
-            expect(result).to_contain_text(
-                "108 + 46: the network says 154, the true sum is 154: they agree"
-            )
+            def tab(control, back=False):
+                page.keyboard.press("Shift+Tab" if back else "Tab")
+                expect(control).to_be_focused()
+
+            def says(sentence):
+                expect(said).to_have_text(sentence)
+                expect(result.locator(".adder-summary, .adder-error")).to_have_text(sentence)
+
+            def type_into(control, value):
+                page.keyboard.press("ControlOrMeta+A")  # all of the box's text, then replace it
+                page.keyboard.type(value)
+                page.keyboard.press("Enter")
+                expect(control).to_be_focused()
+
+            # Tab reaches the first control, then each in the order they are drawn
+            reach_the_app_by_keyboard(page, panel, app)
+            expect(slider["bits"]).to_be_focused()
+            tab(box["bits"])
+            tab(slider["a"])
+            page.keyboard.press("ArrowRight")
+            says("108 + 46: the network says 154, the true sum is 154: they agree.")
             expect(text).to_have_value("108 + 46")
             app.scroll_into_view_if_needed()
-            app.screenshot(path=ARTIFACTS / "interactive_adder_slider.png")
+            app.screenshot(path=ARTIFACTS / "interactive_adder_keyboard.png")  # focus on a
 
-            text.fill(f"{a} + {b}")
-            text.press("Enter")
+            tab(box["a"])
+            type_into(box["a"], "200")
+            says("200 + 46: the network says 246, the true sum is 246: they agree.")
+            expect(slider["a"]).to_have_attribute("aria-valuenow", "200.0")
+            tab(slider["b"])
+            page.keyboard.press("ArrowLeft")
+            says("200 + 45: the network says 245, the true sum is 245: they agree.")
+            tab(box["b"])
+            tab(text)
+            type_into(text, f"{a} + {b}")  # the sum is read from the page
             expect(result.locator(".adder-network-sum")).to_have_text(str(a + b), timeout=120_000)
             expect(result.locator(".adder-true-sum")).to_have_text(str(a + b))
-            expect(result.locator(".adder-verdict")).to_have_text("they agree")
-            expect(app.locator(".adder-a .widget-readout")).to_have_text(
-                "108"
-            )  # typing leaves the sliders
+            says(f"{a} + {b}: the network says {a + b}, the true sum is {a + b}: they agree.")
+            expect(box["a"]).to_have_text("200")  # typing a sum leaves the sliders
             app.screenshot(path=ARTIFACTS / "interactive_adder.png")
 
-            text.fill("-3 + 4")
-            text.press("Enter")
-            expect(result.locator(".adder-error")).to_have_text(
-                "-3 is negative: the adder adds whole numbers from 0 up."
-            )
-            handle.focus()
-            handle.press("ArrowLeft")  # still working after bad input
-            expect(result).to_contain_text(
-                "107 + 46: the network says 153, the true sum is 153: they agree"
-            )
+            type_into(text, "-3 + 4")
+            says("-3 is negative: the adder adds whole numbers from 0 up.")
+            tab(box["b"], back=True)
+            tab(slider["b"], back=True)
+            page.keyboard.press("ArrowRight")  # still working after bad input
+            says("200 + 46: the network says 246, the true sum is 246: they agree.")
+
+            violations = failing(axe_violations(page, context=app))
+            assert not violations, "the app in JupyterLab:\n" + describe(violations)
         finally:
             page.screenshot(path=ARTIFACTS / "interactive_adder_page.png")
             browser.close()

@@ -1,6 +1,9 @@
 """The interactive adder's callbacks, driven as JupyterLab drives them.
 
-Set a widget's value, read the result.
+Set a widget's value, read the result. And what makes it usable by keyboard and with a screen
+reader: labels, the order of the controls, the sentence that is read out, a picture described in
+words, and wrong bits marked by more than their colour (tests/test_browser.py drives it by
+keyboard in JupyterLab).
 """
 
 import base64
@@ -10,7 +13,14 @@ import numpy as np
 import pytest
 
 from gru_helpers import Adder, adder_app
-from gru_helpers.widgets import MAX_DIGITS, SHOWN_BITS, parse_sum
+from gru_helpers.widgets import (
+    MAX_DIGITS,
+    SCREEN_READER_SCRIPT,
+    SHOWN_BITS,
+    WRONG,
+    gate_description,
+    parse_sum,
+)
 
 
 @pytest.fixture
@@ -118,7 +128,10 @@ def test_carries_are_marked_and_wrong_bits_are_red():
     assert shown(app) == (0, 4, "they differ")
     carry_row = re.search(r"<th[^>]*>carry in</th>(.*?)</tr>", app.result.value).group(1)
     assert carry_row.count("background:#fde68a") == 2
+    assert carry_row.count(">1<") == 2  # and written out, not only coloured
     assert app.result.value.count("background:#fca5a5") == 1  # the one 1-bit of 4
+    assert app.result.value.count(WRONG) == 1  # bold and underlined too: not by colour alone
+    assert "underline" in WRONG and "red and underlined" in app.result.value  # as the key says
 
 
 def test_the_update_gate_picture_is_a_png(app):
@@ -126,6 +139,46 @@ def test_the_update_gate_picture_is_a_png(app):
         r'class="adder-gates"[^>]*src="data:image/png;base64,([^"]+)"', app.result.value
     )
     assert base64.b64decode(picture.group(1)).startswith(b"\x89PNG")
+
+
+def test_the_update_gate_picture_is_described_in_words(app):
+    alt = re.search(r'class="adder-gates" alt="([^"]+)"', app.result.value).group(1)
+    assert "16 hidden units" in alt and "9 bits" in alt  # 107 + 46 on 8 bits, and one more
+    assert "5 bits a carry comes into" in alt  # 107 + 46 carries into bits 2, 3, 4, 6, 7
+    assert re.search(r"mean is 0\.\d\d at those bits and 0\.\d\d at the others", alt)
+
+
+def test_gate_description_says_what_to_read():
+    z = np.array([[0.2, 0.4], [0.9, 0.7], [0.1, 0.3]])  # 3 steps, 2 units
+    text = gate_description(z, [0, 1, 0])
+    assert "the 2 hidden units" in text and "the 3 bits" in text
+    assert "The gate's mean is 0.80 at those bits and 0.25 at the others." in text
+    assert "mean" not in gate_description(z, [0, 0, 0])  # nothing to compare
+
+
+def test_the_controls_have_labels_in_the_order_they_are_drawn(app):
+    # Tab follows the order of the children; each label is the name a screen reader says
+    assert [child.description for child in app.children[:4]] == ["bits", "a", "b", "a + b"]
+    assert app.children[:5] == (app.bits, app.a, app.b, app.text, app.result)
+
+
+def test_the_result_sentence_and_messages_are_marked_to_be_read_out(app):
+    sentence = re.search(
+        r'<div class="adder-summary" data-announce[^>]*>(.*?)</div>', app.result.value
+    )
+    assert re.sub("<[^>]+>", "", sentence.group(1)) == (
+        "107 + 46: the network says 153, the true sum is 153: they agree."
+    )
+    app.text.value = "-3 + 4"
+    assert app.result.value.startswith('<div class="adder-error" data-announce')
+
+
+def test_the_app_carries_the_screen_reader_script(app):
+    script = app.children[-1]
+    assert script._dom_classes == ("screen-reader-support",)
+    (output,) = script.outputs
+    assert output["data"]["application/javascript"] == SCREEN_READER_SCRIPT
+    assert output["output_type"] == "display_data" and output["data"]["text/plain"] == ""
 
 
 def test_the_app_text_repr_is_short_and_has_no_picture(app):
