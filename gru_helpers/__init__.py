@@ -21,7 +21,9 @@ from .gru import GRU, PARAMETER_NAMES, from_keras_weights, to_keras_weights
 from .linear_scan import linear_scan, sequential_scan
 from .live_plot import LivePlot, LivePlotCallback
 from .min_gru import MinGRU, MinGRUAdder
+from .operations import count_operations
 from .side_by_side import StackedAdders, train_side_by_side, weights_of
+from .stacked_networks import StackedNetworks, run_cell, train_stacked
 from .train import (
     History,
     cross_entropy,
@@ -42,12 +44,14 @@ __all__ = [
     "MinGRUAdder",
     "PARAMETER_NAMES",
     "StackedAdders",
+    "StackedNetworks",
     "History",
     "LivePlot",
     "LivePlotCallback",
     "adder_app",
     "carry_chain_batch",
     "add_bits",
+    "count_operations",
     "cross_entropy",
     "exact_for",
     "exact_share",
@@ -58,12 +62,14 @@ __all__ = [
     "make_batch",
     "one_batch",
     "pair_to_input",
+    "run_cell",
     "sequential_scan",
     "squared_error",
     "to_bits",
     "to_keras_weights",
     "train",
     "train_side_by_side",
+    "train_stacked",
     "weights_of",
     "width_for_sum",
 ]

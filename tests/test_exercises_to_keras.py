@@ -150,7 +150,7 @@ def test_adder_from_keras_right():
     [
         (lambda model: adder_from_keras(model, readout=False), "W_y and b_y"),
         (lambda model: adder_from_keras(model, mistaken("flip_z")), "check Exercise 2 first"),
-        (lambda model: Adder(model.layers[0].units), "still the GRU of the paper"),
+        (lambda model: Adder(model.layers[0].units), "still the GRU written from scratch"),
         (lambda model: model, "expected an Adder"),
     ],
 )

@@ -1,7 +1,8 @@
 """Checks for the exercises of notebook 09, "Making it fast".
 
 A speed idea is only an idea if the faster step still computes the same function, so these
-checks test that, and count operations (which do not change from run to run), never time.
+checks test that, and count operations with ``count_operations`` (``gru_helpers.operations``:
+the same count as the notebook's, which does not change from run to run), never time.
 
 1. ``check_multiply_adds(multiply_adds)``: the arithmetic of a training step, as a function of
    the sizes.
@@ -20,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..gru import GRU
+from ..operations import count_operations
 from . import Wrong, exercise, expect_close, expect_shape
 
 # Exercise 1 --------------------------------------------------------------------------------------
@@ -95,13 +97,6 @@ def check_multiply_adds(multiply_adds_answer):
 # Exercise 2 --------------------------------------------------------------------------------------
 
 
-def count_operations(step, *args):
-    """How many operations TensorFlow records when it traces ``step(*args)`` into a graph."""
-    return len(
-        tf.function(step, autograph=False).get_concrete_function(*args).graph.get_operations()
-    )
-
-
 def _wrong_states(gru, x, mistake):
     """``gru``'s states with one likely mistake in the step, in NumPy."""
     p = {name: value.astype(np.float64) for name, value in gru.get_parameters().items()}
@@ -152,7 +147,8 @@ def check_lean_gru(LeanGRU):
             raise Wrong(hint)
     expect_close("the states", got, gru(x), atol=1e-5)
     h_tm1, x_t = tf.zeros((5, 4)), tf.constant(x[:, 0])
-    ours, theirs = count_operations(lean.step, h_tm1, x_t), count_operations(gru.step, h_tm1, x_t)
+    ours = count_operations(lean.step, h_tm1, x_t).operations
+    theirs = count_operations(gru.step, h_tm1, x_t).operations
     if ours >= theirs:
         raise Wrong(
             f"The same states, but the step records {ours} operations, GRU.step {theirs}. Fewer, "
@@ -229,7 +225,7 @@ def check_adam_step(adam_step):
     graph_variable, graph_m, graph_v = (tf.Variable(tf.zeros((3, 4))) for _ in range(3))
     count = count_operations(
         lambda g: adam_step(graph_variable, g, graph_m, graph_v, 1), tf.zeros((3, 4))
-    )
+    ).operations
     return (
         f"Four steps match Adam. Traced, your update records {count} operations for one "
         "variable; train's adam does all of its arithmetic in one, the fused ResourceApplyAdam."

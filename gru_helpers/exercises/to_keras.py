@@ -158,8 +158,9 @@ def reset_after_states(p, x, mistake=None):
 STATE_MISTAKES = [
     (
         "reset_before",
-        "That is the GRU of the paper, reset before the product: (r ∘ h_tm1) U_h. Reset after "
-        "multiplies the product instead: r ∘ (h_tm1 U_h + b_Uh).",
+        "That is the GRU written from scratch here, reset before the product as in Chung et "
+        "al.: (r ∘ h_tm1) U_h. Reset after multiplies the product instead: "
+        "r ∘ (h_tm1 U_h + b_Uh).",
     ),
     ("b_Uh_outside", "b_Uh is outside the reset: it belongs inside, r ∘ (h_tm1 U_h + b_Uh)."),
     ("no_b_Uh", "b_Uh is missing: the candidate needs r ∘ (h_tm1 U_h + b_Uh)."),
@@ -245,7 +246,7 @@ def check_adder_from_keras(adder_from_keras):
     keras_states = np.asarray(model.layers[0](x))
     if not hasattr(adder.gru, "b_Uh"):
         raise Wrong(
-            "adder.gru is still the GRU of the paper (reset before): give the Adder a "
+            "adder.gru is still the GRU written from scratch (reset before): give the Adder a "
             "ResetAfterGRU, adder.gru = ResetAfterGRU(2, hidden_size), before setting weights."
         )
     states = np.asarray(adder.gru(x))
