@@ -157,16 +157,19 @@ def carry_chain_batch(rng, batch_size, width):
     if check_width(width) < 3:
         raise ValueError(f"width: expected at least 3 (operands of 2 bits or more), got {width}")
     x, _ = make_batch(rng, batch_size, width)
-    a, b = x[..., 0], x[..., 1]
+    a, b = x[..., 0], x[..., 1]  # views: writing them writes x
+    rows = np.arange(batch_size)
     starts = rng.integers(0, width - 2, batch_size)
     starts[rng.random(batch_size) < 0.5] = -1  # half the runs start at the first bit
-    for row, start in enumerate(starts):
-        end = start + 1 + rng.integers(1, width - 1 - start)
-        if start >= 0:
-            a[row, start] = b[row, start] = rng.integers(0, 2)
-        b[row, start + 1 : end] = 1 - a[row, start + 1 : end]
-        if end < width - 1:  # then equal bits again: the carry must come out right
-            a[row, end] = b[row, end] = rng.integers(0, 2)
+    ends = starts + 1 + rng.integers(1, width - 1 - starts)
+    column = np.arange(width)
+    run = (column > starts[:, np.newaxis]) & (column < ends[:, np.newaxis])
+    b[run] = 1 - a[run]  # exactly one operand's bit is 1 all along the run
+    for edge, inside in [(starts, starts >= 0), (ends, ends < width - 1)]:
+        # before the run and after it, two equal bits: a carry starts (or not), then lands
+        a[rows[inside], edge[inside]] = b[rows[inside], edge[inside]] = rng.integers(
+            0, 2, inside.sum()
+        )
     return x, add_bits(a, b)[..., np.newaxis]  # the top bits are still 0: the sums fit
 
 

@@ -302,6 +302,20 @@ def train_side_by_side(
     return histories
 
 
+def evaluate(stack, x, y, loss_fn, scored=lambda t: t, chunk=250):
+    """Each model's loss and exact share on its held-out (x, y), ``chunk`` sums at a time: the
+    states of 1000 sums for 20 models at once would take hundreds of megabytes. Each chunk's
+    mean counts by its share of the sums, so the result is that of all of them at once."""
+    dtype = stack.trainable_variables[0].dtype.as_numpy_dtype
+    losses, exact = 0.0, 0.0
+    for start in range(0, x.shape[1], chunk):
+        x_part, y_part = x[:, start : start + chunk], y[:, start : start + chunk].astype(dtype)
+        logits, share = stack.logits(x_part), x_part.shape[1] / x.shape[1]
+        losses += share * loss_fn(logits, y_part).numpy()
+        exact += share * exact_share_of_logits(scored(logits), scored(y_part))
+    return losses, exact
+
+
 def train_stack(
     stack,
     steps,
@@ -351,9 +365,7 @@ def train_stack(
         losses = compiled[shape](xs, ys).numpy()  # (k, model)
         check_losses_finite(losses[:, running], step + 1, learning_rate)
         step += k
-        logits = stack.logits(x_val)
-        validation_losses = loss_fn(logits, y_val.astype(logits.dtype.as_numpy_dtype)).numpy()
-        exact = exact_share_of_logits(scored(logits), scored(y_val))
+        validation_losses, exact = evaluate(stack, x_val, y_val, loss_fn, scored)
         for i in list(running):
             histories[i].record(step, losses[-1, i], validation_losses[i], exact[i])
             if stop is not None and stop(histories[i]):

@@ -99,6 +99,10 @@ def test_side_by_side_is_independent_runs_of_train():
         alone = Adder(hidden_size=4, seed=seed)
         history = train(alone, steps=10 * (i + 1), seed=seed, eval_every=5)
         np.testing.assert_allclose(histories[i].train_loss, history.train_loss, rtol=1e-4)
+        np.testing.assert_allclose(
+            histories[i].validation_loss, history.validation_loss, rtol=1e-4
+        )
+        assert histories[i].validation_exact == history.validation_exact
         for name, value in weights_of(alone).items():
             np.testing.assert_allclose(weights_of(adders[i])[name], value, atol=1e-5)
 
