@@ -22,8 +22,8 @@ from .linear_scan import linear_scan, sequential_scan
 from .live_plot import LivePlot, LivePlotCallback
 from .min_gru import MinGRU, MinGRUAdder
 from .operations import count_operations
-from .side_by_side import StackedAdders, train_side_by_side, weights_of
-from .stacked_networks import StackedNetworks, run_cell, train_stacked
+from .side_by_side import StackedAdders, train_side_by_side, train_stacked, weights_of
+from .stacked_networks import StackedNetworks, run_cell
 from .train import (
     History,
     cross_entropy,

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from .bits import from_bits, pair_to_input, width_for_sum
-from .gru import check_size
+from .gru import GRU, check_size
 from .linear_scan import linear_scan
 
 
@@ -59,15 +59,7 @@ class MinGRU(tf.Module):
         h_tilde = x_t @ self.W_h + self.b_h
         return (1 - z_t) * h_tm1 + z_t * h_tilde
 
-    def check_input(self, x):
-        """``x`` as a tensor of this cell's dtype; a ValueError unless (batch, time, input)."""
-        x = tf.convert_to_tensor(x, dtype=self.W_z.dtype)
-        if x.shape.rank != 3 or x.shape[2] not in (None, self.input_size):
-            raise ValueError(
-                f"x: expected shape (batch, time, {self.input_size}) (input_size "
-                f"{self.input_size}), got {tuple(x.shape)}"
-            )
-        return x
+    check_input = GRU.check_input  # the same check: x (batch, time, input), in this dtype
 
     def __call__(self, x, h0=None):
         """Every state for ``x`` (batch, time, input), (batch, time, hidden): the gates of all

@@ -247,6 +247,12 @@ class StackedAdders(tf.Module):
         }
         return cropped(each, self.sizes[i])
 
+    def set_weights(self, i, weights):
+        """Write one adder's weights (as ``weights_of`` gives them) into model ``i``'s slices."""
+        for name, value in padded(weights, self.hidden_size).items():
+            variable = getattr(self, name)
+            variable[i].assign(np.reshape(value, variable.shape[1:]))
+
     def copy_to_adders(self, adders):
         """Write each model's weights into the matching adder of ``adders``; returns them."""
         for i, adder in enumerate(adders):
@@ -284,8 +290,9 @@ def train_side_by_side(
     seeds = list(seeds)
     if len(seeds) != len(adders):
         raise ValueError(f"seeds: expected one seed per adder ({len(adders)}), got {len(seeds)}")
-    histories, weights = train_stack(
-        StackedAdders(adders),
+    stack = StackedAdders(adders)
+    histories = train_stacked(
+        stack,
         steps,
         seeds,
         width=width,
@@ -297,8 +304,7 @@ def train_side_by_side(
         eval_every=eval_every,
         stop=stop,
     )
-    for i, adder_weights in weights.items():
-        set_weights(adders[i], adder_weights)
+    stack.copy_to_adders(adders)
     return histories
 
 
@@ -316,10 +322,10 @@ def evaluate(stack, x, y, loss_fn, scored=lambda t: t, chunk=250):
     return losses, exact
 
 
-def train_stack(
+def train_stacked(
     stack,
     steps,
-    seeds,
+    seeds=None,
     width=17,
     batch_size=64,
     learning_rate=0.01,
@@ -330,16 +336,29 @@ def train_stack(
     stop=None,
     last_step_only=False,
 ):
-    """``train``'s loop for every model of ``stack`` at once; one History each, and each model's
-    weights as they were when it stopped (``stack.weights(i)``), by index.
+    """``train``'s loop for every model of ``stack`` at once, model ``i`` from ``seeds[i]``
+    (by default ``stack.seeds``); one History each. When a model stops, its weights are kept;
+    at the end each model's slice of the stack holds the weights of its own stop.
 
     ``stack`` is a model with a leading model axis: ``stack(x)`` and ``stack.logits(x)`` give
-    logits (model, batch, time, 1) for x (model, batch, time, inputs), and ``stack.weights(i)``
-    reads one model's weights (``StackedAdders``; ``StackedNetworks`` in stacked_networks.py).
-    The other arguments are ``train_side_by_side``'s; ``last_step_only=True`` scores only each
-    sequence's last step, in the loss and in the held-out share alike: for a task whose one
-    answer comes after the last input.
+    logits (model, batch, time, 1) for x (model, batch, time, inputs), and
+    ``stack.weights(i)`` and ``stack.set_weights(i, weights)`` read and write one model's
+    weights: ``StackedAdders``, or ``StackedNetworks`` (stacked_networks.py). The other
+    arguments are ``train_side_by_side``'s; ``last_step_only=True`` scores only each sequence's
+    last step, in the loss and in the held-out share alike: for a task whose one answer comes
+    after the last input.
+
+    >>> from gru_helpers import GRU, StackedNetworks
+    >>> networks = StackedNetworks({"GRU": lambda seed: GRU(2, 4, seed)}, seeds=[0, 1])
+    >>> [history.step for history in train_stacked(networks, steps=50)]
+    [[25, 50], [25, 50]]
     """
+    if not all(hasattr(stack, name) for name in ("logits", "weights", "set_weights")):
+        raise ValueError(
+            "stack: expected models stacked as one (StackedAdders, StackedNetworks), got "
+            f"{type(stack).__name__}"
+        )
+    seeds = list(stack.seeds if seeds is None else seeds)
     check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
     scored = (lambda t: t[..., -1:, :]) if last_step_only else (lambda t: t)  # noqa: E731
     loss_fn = lambda logits, y: LOSSES[loss](scored(logits), scored(y))  # noqa: E731
@@ -373,4 +392,6 @@ def train_stack(
             if histories[i].stopped or step == steps:
                 kept[i] = stack.weights(i)
                 running.remove(i)
-    return histories, kept
+    for i, weights in kept.items():
+        stack.set_weights(i, weights)
+    return histories

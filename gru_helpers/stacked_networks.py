@@ -16,10 +16,10 @@ this module stacks any recurrent cell: an object with a ``hidden_size``, its wei
   drawn as ``Adder(hidden_size, seed)`` draws its own: a stacked ``GRU(2, n, seed)`` with its
   readout is ``Adder(n, seed)``.
 - ``run_cell(cell, x)``: every state of one cell, or of all the stacked networks at once.
-- ``train_stacked(networks, steps)``: ``train``'s loop for every network at once, the loop
-  ``train_side_by_side`` runs for adders (``train_stack`` in side_by_side.py). The loss is the
-  sum of the networks' losses, so each slice gets exactly its own network's gradient, and Adam
-  updates every number on its own: one stacked run is as many independent runs.
+- ``train_stacked(networks, steps)`` (side_by_side.py, the loop ``train_side_by_side`` runs for
+  adders) trains every network at once. The loss is the sum of the networks' losses, so each
+  slice gets exactly its own network's gradient, and Adam updates every number on its own: one
+  stacked run is as many independent runs.
 
 >>> from gru_helpers import GRU, make_batch
 >>> networks = StackedNetworks({"GRU": lambda seed: GRU(2, 4, seed)}, seeds=[0, 1, 2])
@@ -37,7 +37,6 @@ import tensorflow as tf
 
 from .adder import Adder
 from .gru import check_size
-from .side_by_side import train_stack
 from .train import check_pair
 
 
@@ -256,61 +255,3 @@ class StackedNetworks(tf.Module):
             variable[j].assign(np.reshape(weights[name], variable.shape[1:]))
         self.W_y[i].assign(np.reshape(weights["W_y"], self.W_y.shape[1:]))
         self.b_y[i].assign(np.reshape(weights["b_y"], self.b_y.shape[1:]))
-
-
-def train_stacked(
-    networks,
-    steps,
-    width=17,
-    batch_size=64,
-    learning_rate=0.01,
-    loss="cross_entropy",
-    batches=None,
-    validation=None,
-    eval_every=25,
-    stop=None,
-    last_step_only=False,
-):
-    """``train`` for every network of ``networks`` (``StackedNetworks``) at once: one History
-    each, in the networks' order.
-
-    The arguments are ``train``'s, but for ``seed`` (each network has its own), ``callback`` and
-    ``jit_compile``, and with ``last_step_only``. Network ``i`` draws its batches,
-    ``batches(rng)`` (by default ``batch_size`` additions ``width`` bits long), from its own
-    generator, ``np.random.default_rng(networks.seeds[i])``, as ``train(network, seed=seed)``
-    would: networks with one seed see the same batches. The held-out pair ``validation=(x, y)``
-    is shared; by default each network gets the 1000 additions ``train`` would hold out for its
-    seed. Each network stops on its own when ``stop(its history)`` is true: its weights are kept
-    as they were then (written back at the end) while the others train on, until all have
-    stopped or ``steps`` steps have run. ``last_step_only=True`` scores only each sequence's last
-    step, in the loss and the held-out share alike: for a task whose one answer comes after the
-    last input.
-
-    >>> from gru_helpers import GRU
-    >>> networks = StackedNetworks({"GRU": lambda seed: GRU(2, 4, seed)}, seeds=[0, 1])
-    >>> histories = train_stacked(networks, steps=50)
-    >>> [history.step for history in histories]
-    [[25, 50], [25, 50]]
-    """
-    if not isinstance(networks, StackedNetworks):
-        raise ValueError(
-            f"networks: expected a StackedNetworks, got {type(networks).__name__}: stack them "
-            "first, StackedNetworks(kinds, seeds)"
-        )
-    histories, weights = train_stack(
-        networks,
-        steps,
-        networks.seeds,
-        width=width,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        loss=loss,
-        batches=batches,
-        validation=validation,
-        eval_every=eval_every,
-        stop=stop,
-        last_step_only=last_step_only,
-    )
-    for i, network_weights in weights.items():
-        networks.set_weights(i, network_weights)
-    return histories

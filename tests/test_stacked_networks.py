@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 
 from gru_helpers import GRU, Adder, make_batch, train
-from gru_helpers.stacked_networks import StackedNetworks, run_cell, train_stacked
+from gru_helpers.side_by_side import train_stacked
+from gru_helpers.stacked_networks import StackedNetworks, run_cell
 
 
 class RNN(tf.Module):
@@ -156,7 +157,7 @@ def test_bad_arguments_are_named():
         networks.each([1, 2])
     with pytest.raises(ValueError, match="i: expected a network from 0 to 2, got 3"):
         networks.weights(3)
-    with pytest.raises(ValueError, match="networks: expected a StackedNetworks, got GRU"):
+    with pytest.raises(ValueError, match="stack: expected models stacked as one .* got GRU"):
         train_stacked(GRU(2, 3), steps=5)
     with pytest.raises(ValueError, match="loss: expected one of"):
         train_stacked(networks, steps=5, loss="hinge")
