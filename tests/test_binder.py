@@ -517,7 +517,7 @@ def test_the_interactive_adder_works_in_binders_jupyterlab(
     )  # the notebook served (and checked unchanged) is the clone's
     monkeypatch.setattr(browser, "ARTIFACTS", tmp_path / "screenshots")
     with binder_lab(binder_python, binder_clone, tmp_path / "lab") as lab:
-        browser.test_the_app_adds_in_a_real_browser(lab)
+        browser.test_the_app_adds_by_keyboard_alone_in_a_real_browser(lab)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
