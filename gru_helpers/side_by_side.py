@@ -39,6 +39,7 @@ from .train import (
     History,
     adam,
     check_arguments,
+    check_callable,
     check_losses_finite,
     check_pair,
     compiled_steps,
@@ -359,6 +360,7 @@ def train_stacked(
             f"{type(stack).__name__}"
         )
     seeds = list(stack.seeds if seeds is None else seeds)
+    check_callable(batches=batches, stop=stop)
     check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
     scored = (lambda t: t[..., -1:, :]) if last_step_only else (lambda t: t)  # noqa: E731
     loss_fn = lambda logits, y: LOSSES[loss](scored(logits), scored(y))  # noqa: E731

@@ -291,6 +291,22 @@ def check_arguments(steps, width, batch_size, eval_every, learning_rate, loss):
         raise ValueError(f"loss: expected one of {sorted(LOSSES)}, got {loss!r}")
 
 
+def check_callable(**functions):
+    """A ValueError naming the first of ``functions`` that is neither None nor callable.
+
+    >>> check_callable(stop=100)
+    Traceback (most recent call last):
+    ...
+    ValueError: stop: expected a function (or None), got 100 (int)
+    """
+    for name, function in functions.items():
+        if function is not None and not callable(function):
+            raise ValueError(
+                f"{name}: expected a function (or None), got {function!r:.60} "
+                f"({type(function).__name__})"
+            )
+
+
 def train(
     adder,
     steps,
@@ -328,6 +344,7 @@ def train(
     [1, 2, 3]
     """
     check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
+    check_callable(batches=batches, callback=callback, stop=stop)
     loss_fn = LOSSES[loss]
     rng = np.random.default_rng(seed)
     if batches is None:

@@ -99,6 +99,15 @@ def test_stopping_rules_count_steps_of_unbroken_exact_checks():
         exact_for(-1)
 
 
+def test_functions_that_are_not_functions_are_named():
+    with pytest.raises(ValueError, match=r"stop: expected a function \(or None\), got 100"):
+        train(Adder(hidden_size=2), steps=5, stop=100)
+    with pytest.raises(ValueError, match="batches: expected a function"):
+        train(Adder(hidden_size=2), steps=5, batches=make_batch(np.random.default_rng(0), 4, 5))
+    with pytest.raises(ValueError, match="callback: expected a function"):
+        train(Adder(hidden_size=2), steps=5, callback=[])
+
+
 def test_a_stopping_rule_stops_the_run_at_the_check_it_fires():
     stop_after = lambda history: history.step[-1] >= 30  # noqa: E731
     history = train(Adder(hidden_size=2), steps=100, eval_every=10, stop=stop_after)
