@@ -216,7 +216,7 @@ def recipe_runs(seeds):
         histories = train_side_by_side(adders, *arguments, **options)
         return adders, histories, time.perf_counter() - start
 
-    second_phase = [[seed, 1] for seed in seeds]  # seeds of their own: no batch replayed
+    second_phase = [1000 + seed for seed in seeds]  # seeds of their own: no batch replayed
     held_out_chains = long_carry_batch(np.random.default_rng([2**31, 33]), 1000, 33)
     first = timed([Adder(16, seed=s) for s in seeds], 2000, seeds, stop=exact_for(0))
     runs = {

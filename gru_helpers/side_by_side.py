@@ -32,7 +32,7 @@ True
 import numpy as np
 import tensorflow as tf
 
-from .bits import make_batch
+from .bits import check_non_negative, make_batch
 from .gru import GRU, PARAMETER_NAMES, written_out
 from .train import (
     LOSSES,
@@ -359,7 +359,9 @@ def train_stacked(
             "stack: expected models stacked as one (StackedAdders, StackedNetworks), got "
             f"{type(stack).__name__}"
         )
-    seeds = list(stack.seeds if seeds is None else seeds)
+    seeds = [
+        check_non_negative("seeds", seed) for seed in (stack.seeds if seeds is None else seeds)
+    ]
     check_callable(batches=batches, stop=stop)
     check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
     scored = (lambda t: t[..., -1:, :]) if last_step_only else (lambda t: t)  # noqa: E731

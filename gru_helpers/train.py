@@ -345,6 +345,7 @@ def train(
     """
     check_arguments(steps, width, batch_size, eval_every, learning_rate, loss)
     check_callable(batches=batches, callback=callback, stop=stop)
+    seed = check_non_negative("seed", seed)
     loss_fn = LOSSES[loss]
     rng = np.random.default_rng(seed)
     if batches is None:

@@ -269,3 +269,10 @@ def test_a_float64_adder_trains_on_float32_batches():
     adder = Adder(hidden_size=3, dtype=tf.float64)
     history = train(adder, steps=4, eval_every=2)
     assert adder.W_y.dtype == tf.float64 and np.isfinite(history.validation_loss).all()
+
+
+def test_a_seed_is_a_non_negative_integer():
+    with pytest.raises(ValueError, match="seed: expected a non-negative integer, got -1"):
+        train(Adder(hidden_size=2), steps=1, seed=-1)
+    with pytest.raises(TypeError, match=r"seed: expected an integer, got \[0, 1\]"):
+        train(Adder(hidden_size=2), steps=1, seed=[0, 1])
