@@ -116,6 +116,24 @@ def add_bits(a_bits, b_bits):
     return total
 
 
+def sum_bits(a_bits, b_bits):
+    """What ``add_bits`` returns, all columns at once: the operands as 64-bit integers, added,
+    and split into bits again, when the width allows it (62 bits at most; beyond, ``add_bits``).
+    A training run draws a batch at every step, and this is several times quicker.
+
+    >>> a, b = np.random.default_rng(0).integers(0, 2, (2, 5, 9)).astype(np.float32)
+    >>> bool((sum_bits(a, b) == add_bits(a, b)).all())
+    True
+    """
+    a_bits, b_bits = np.asarray(a_bits), np.asarray(b_bits)
+    width = a_bits.shape[-1]
+    if width > 62:
+        return add_bits(a_bits, b_bits)
+    place = 2 ** np.arange(width, dtype=np.int64)  # what a 1 in each column is worth
+    total = a_bits.astype(np.int64) @ place + b_bits.astype(np.int64) @ place
+    return ((total[..., np.newaxis] >> np.arange(width)) & 1).astype(np.float32)
+
+
 def make_batch(rng, batch_size, width):
     """A random batch of additions for an adder that reads ``width`` steps.
 
@@ -137,7 +155,7 @@ def make_batch(rng, batch_size, width):
     width = check_width(width)
     operands = rng.integers(0, 2, size=(batch_size, width, 2)).astype(np.float32)
     operands[:, -1, :] = 0  # the top bit is left free for the carry
-    total = add_bits(operands[..., 0], operands[..., 1])
+    total = sum_bits(operands[..., 0], operands[..., 1])
     return operands, total[..., np.newaxis]
 
 
@@ -170,7 +188,7 @@ def carry_chain_batch(rng, batch_size, width):
         a[rows[inside], edge[inside]] = b[rows[inside], edge[inside]] = rng.integers(
             0, 2, inside.sum()
         )
-    return x, add_bits(a, b)[..., np.newaxis]  # the top bits are still 0: the sums fit
+    return x, sum_bits(a, b)[..., np.newaxis]  # the top bits are still 0: the sums fit
 
 
 def long_carry_batch(rng, batch_size, width):

@@ -10,6 +10,7 @@ from gru_helpers.bits import (
     long_carry_batch,
     make_batch,
     pair_to_input,
+    sum_bits,
     to_bits,
     width_for_sum,
 )
@@ -162,3 +163,10 @@ def test_long_carry_batches_are_right_sums_half_of_them_around_a_long_carry():
 def test_carry_chains_need_operands_of_two_bits():
     with pytest.raises(ValueError, match="width: expected at least 3 .* got 2"):
         carry_chain_batch(np.random.default_rng(0), 4, 2)
+
+
+@pytest.mark.parametrize("width", [1, 2, 17, 33, 62, 63, 100])
+def test_sum_bits_is_add_bits(width):
+    a, b = np.random.default_rng(width).integers(0, 2, (2, 50, width)).astype(np.float32)
+    a[0], b[0] = 1, 1  # all ones: a carry out of the top, dropped by both
+    np.testing.assert_array_equal(sum_bits(a, b), add_bits(a, b))
