@@ -26,7 +26,7 @@
 Tables 2 and 4 run with oneDNN's custom operations off, as the notebooks do. The machine may be
 shared: contenders that are compared are timed in the same process, in interleaved rounds, and
 read as ratios. Options: ``--tables 1,2,3,4``, ``--seeds N``, ``--notebooks 0[1-3]*.ipynb``
-(table 3's pattern), ``--rounds N`` (table 3's rounds). Takes about 20 minutes on two cores.
+(table 3's pattern), ``--rounds N`` (table 3's rounds). Takes about 12 minutes on two cores.
 """
 
 import argparse
