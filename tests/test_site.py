@@ -329,6 +329,8 @@ def open_page(browser, site_url, name, color_scheme="light"):
         page.locator("#search-results li a").first.wait_for()
     if page.evaluate("() => Boolean(window.MathJax?.startup?.promise)"):
         page.evaluate("() => MathJax.startup.promise")
+    # The theme fades its colours in when it applies the scheme: audit the colours it ends with
+    page.evaluate("() => Promise.all(document.getAnimations().map(animation => animation.finished))")
     return page
 
 
