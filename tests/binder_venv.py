@@ -32,7 +32,8 @@ STATE_FILE = "binder-venv.json"
 
 
 def repository_files(repo=ROOT):
-    """The files a clone of ``repo``'s working tree would hold: tracked and not-ignored untracked files."""
+    """The files a clone of ``repo``'s working tree would hold: tracked files, and untracked files
+    that git does not ignore."""
     out = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=repo,
@@ -43,7 +44,8 @@ def repository_files(repo=ROOT):
 
 
 def copy_repository(dest, repo=ROOT, names=None):
-    """Copy ``names`` (default ``repository_files(repo)``) to ``dest``, file modes kept; return ``dest``."""
+    """Copy ``names`` (default ``repository_files(repo)``) to ``dest``, file modes kept; return
+    ``dest``."""
     dest = pathlib.Path(dest)
     for name in repository_files(repo) if names is None else names:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,8 @@ def copy_repository(dest, repo=ROOT, names=None):
 
 
 class MissingPython(RuntimeError):
-    """This machine lacks the Python that binder/runtime.txt names: the Binder venv cannot be built."""
+    """This machine lacks the Python that binder/runtime.txt names: the Binder venv cannot be
+    built."""
 
 
 def _runtime_python(repo):
@@ -122,7 +125,8 @@ def site_packages_bytes(python):
 
 
 def venv_environment(python):
-    """The environment a command in the venv should get: its bin first on PATH, nothing of ours leaking in."""
+    """The environment a command in the venv should get: its bin first on PATH, nothing of ours
+    leaking in."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -139,7 +143,8 @@ def _wanted(repo):
     base_version = _run([base_python, "-c", "import sys; print(sys.version)"]).strip()
     tooling = _tooling_pins(repo)
     return {
-        # A new requirements file, Python, postBuild or tooling: a fresh venv. Other files: postBuild again.
+        # A new requirements file, Python, postBuild or tooling: a fresh venv.
+        # Other files: postBuild again.
         "requirements_sha256": _digest(
             (repo / "binder" / "requirements.txt").read_bytes(),
             base_version,
@@ -152,7 +157,8 @@ def _wanted(repo):
 
 
 def _repository_digest(folder, names):
-    """What postBuild could read: every file but the notebooks (they change often, and pip never reads them)."""
+    """What postBuild could read: every file but the notebooks (they change often, and pip never
+    reads them)."""
     return _digest(
         *(
             name.encode() + b"\0" + (folder / name).read_bytes()
@@ -206,7 +212,7 @@ def _build(path, repo, wanted):
     if state.get("requirements_sha256") != wanted["requirements_sha256"] or not python.exists():
         shutil.rmtree(path, ignore_errors=True)
         _run([_runtime_python(repo), "-m", "venv", path])
-        # repo2docker's command, run where binder/requirements.txt is the only file, as in the image.
+        # repo2docker's command, where binder/requirements.txt is the only file, as in the image.
         with tempfile.TemporaryDirectory(prefix="binder-requirements-") as alone:
             (pathlib.Path(alone) / "binder").mkdir()
             shutil.copy2(repo / "binder" / "requirements.txt", pathlib.Path(alone) / "binder")
@@ -268,7 +274,8 @@ def _save(path, state):
 PEAK_OF_CHILDREN = (
     "import pathlib, resource, subprocess, sys; "
     "status = subprocess.run(sys.argv[2:]).returncode; "
-    "pathlib.Path(sys.argv[1]).write_text(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); "
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; "
+    "pathlib.Path(sys.argv[1]).write_text(str(peak)); "
     "sys.exit(status)"
 )
 

@@ -56,7 +56,8 @@ MUST_BE_PINNED = {"tensorflow-cpu", "numpy", "matplotlib", "ipywidgets", "jupyte
 
 
 def pins(path):
-    """{canonical name: version} of a requirements file; every requirement in it must be ``name==version``."""
+    """{canonical name: version} of a requirements file; every requirement in it must be
+    ``name==version``."""
     result = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
@@ -72,7 +73,7 @@ def pins(path):
 
 @pytest.fixture(scope="module")
 def dockerfile():
-    """The Dockerfile repo2docker would build, with the user mybinder.org builds as (jovyan, 1000)."""
+    """The Dockerfile repo2docker would build, as mybinder.org builds it (user jovyan, 1000)."""
     result = subprocess.run(
         [
             sys.executable,
@@ -188,7 +189,8 @@ def test_the_image_runs_postbuild_as_the_notebook_user_from_the_repository(docke
     assert len(runs) == 1
     position, user, workdir = runs[0]
     assert position > copied and user == "${NB_USER}" and workdir == "${REPO_DIR}"
-    # `python` in postBuild is the environment's: its bin comes first on PATH, and the kernel uses it.
+    # `python` in postBuild is the environment's: its bin comes first on PATH, and the kernel
+    # uses it.
     assert ("ENV", "KERNEL_PYTHON_PREFIX=${NB_PYTHON_PREFIX}") in [step[:2] for step in steps]
     assert any(
         step[:2] == ("ENV", "PATH=${NB_PYTHON_PREFIX}/bin:${CONDA_DIR}/bin:${NPM_DIR}/bin:${PATH}")
@@ -273,7 +275,8 @@ def test_binder_pins_every_package_the_notebooks_import():
 
 def test_binder_pins_fit_the_jupyter_packages_of_repo2dockers_base_image(dockerfile):
     """pip upgrades what binder/requirements.txt pins without checking the base image's other
-    packages: each of them (JupyterLab's neighbours: Notebook, JupyterHub, ...) must accept the pins."""
+    packages: each of them (JupyterLab's neighbours: Notebook, JupyterHub, ...) must accept the
+    pins."""
     lock = environment_lock(dockerfile)
     source = re.search(r"AUTO GENERATED FROM (\S+),", lock.read_text()).group(1)  # the lock's .yml
     wanted = [
@@ -327,13 +330,15 @@ def test_binder_pins_fit_the_jupyter_packages_of_repo2dockers_base_image(dockerf
 
 
 def repository_address():
-    """The repository's public address, kept in one place: pyproject.toml's [project.urls] Repository."""
+    """The repository's public address, kept in one place: pyproject.toml's [project.urls]
+    Repository."""
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("urls", {})
     return next((url for key, url in urls.items() if key.lower() == "repository"), None)
 
 
 def binder_link(address):
-    """The mybinder.org link that opens JupyterLab on the first notebook of the repository at ``address``."""
+    """The mybinder.org link that opens JupyterLab on the first notebook of the repository at
+    ``address``."""
     match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?", address)
     assert match, f"{address} is not a GitHub repository address (https://github.com/OWNER/REPO)"
     return f"https://mybinder.org/v2/gh/{match.group(1)}/{match.group(2)}/HEAD?urlpath={URLPATH}"
@@ -356,7 +361,8 @@ def test_readme_binder_link_is_built_from_the_repository_address():
     address = repository_address()
     if address is None:
         pytest.skip(
-            "pyproject.toml has no [project.urls] Repository yet: no public address to check against"
+            "pyproject.toml has no [project.urls] Repository yet: "
+            "no public address to check against"
         )
     expected = binder_link(address)
     assert set(readme_binder_links()) == {expected}, (
@@ -364,12 +370,13 @@ def test_readme_binder_link_is_built_from_the_repository_address():
     )
 
 
-# ---------------------------------------------------------------------- the notebooks in Binder's packages
+# ------------------------------------------------------------- the notebooks in Binder's packages
 
 
 @pytest.fixture(scope="session")
 def binder_python():
-    """build/binder-venv's python, built or reused, and kept from being rebuilt while the tests use it."""
+    """build/binder-venv's python, built or reused, and kept from being rebuilt while the tests
+    use it."""
     try:
         with binder_venv(ROOT / "build" / "binder-venv") as python:
             yield python
@@ -413,7 +420,7 @@ def test_binder_environment_is_consistent_and_has_gru_helpers_installed(binder_p
 
 
 def test_binder_kernel_imports_tensorflow_without_log_lines(binder_python, tmp_path):
-    """JupyterLab starts the python3 kernelspec; TensorFlow must not print C++ log lines into a cell."""
+    """JupyterLab starts the python3 kernelspec: TensorFlow prints no C++ log lines in a cell."""
     notebook = nbformat.v4.new_notebook(
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -449,7 +456,7 @@ def test_binder_kernel_imports_tensorflow_without_log_lines(binder_python, tmp_p
 
 @contextlib.contextmanager
 def binder_lab(python, root, home):
-    """JupyterLab from the Binder venv serving ``root``, set up like tests/test_browser.py's (a Lab)."""
+    """JupyterLab from the Binder venv serving ``root``, set up as tests/test_browser.py's Lab."""
     import test_browser as browser  # noqa: PLC0415 (another test module, imported only when needed)
 
     home.mkdir(parents=True, exist_ok=True)
@@ -506,7 +513,8 @@ def lab_is_up(lab):
 def test_the_interactive_adder_works_in_binders_jupyterlab(
     binder_python, binder_clone, tmp_path, monkeypatch
 ):
-    """tests/test_browser.py's check of the widgets in headless Chromium, against the Binder venv's JupyterLab."""
+    """tests/test_browser.py's check of the widgets in headless Chromium, against the Binder
+    venv's JupyterLab."""
     browser = pytest.importorskip("test_browser")
     if reason := browser.missing_browser():
         pytest.skip(reason)
@@ -522,7 +530,8 @@ def test_the_interactive_adder_works_in_binders_jupyterlab(
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook_runs_in_the_binder_environment(binder_python, binder_clone, notebook):
-    """Strict nbval, with the clone's pytest configuration, in a kernel of the Binder venv's python."""
+    """Strict nbval, with the clone's pytest configuration, in a kernel of the Binder venv's
+    python."""
     status, output, peak = run_with_peak_memory(
         [
             binder_python,

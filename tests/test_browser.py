@@ -50,7 +50,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-default-apps",
 ]
-SETTINGS = {  # JupyterLab user settings: never save on its own, no news or update checks, every cell in the DOM
+# JupyterLab user settings: never save on its own, no news or update checks, every cell in the DOM
+SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "checkForUpdates": False,
@@ -227,7 +228,9 @@ def wait_until_run(page, panel, timeout_ms):
             const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
                 .map(prompt => prompt.textContent.trim());
             const status = panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status;
-            return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p)) && status === 'idle';
+            return prompts.length > 0
+                && prompts.every(p => /^\\[\\d+\\]:$/.test(p))
+                && status === 'idle';
         }""",
         arg=panel.element_handle(),
         timeout=timeout_ms,

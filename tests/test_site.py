@@ -330,7 +330,9 @@ def open_page(browser, site_url, name, color_scheme="light"):
     if page.evaluate("() => Boolean(window.MathJax?.startup?.promise)"):
         page.evaluate("() => MathJax.startup.promise")
     # The theme fades its colours in when it applies the scheme: audit the colours it ends with
-    page.evaluate("() => Promise.all(document.getAnimations().map(animation => animation.finished))")
+    page.evaluate(
+        "() => Promise.all(document.getAnimations().map(animation => animation.finished))"
+    )
     return page
 
 

@@ -1,4 +1,5 @@
-"""One style for the package and the notebooks: `ruff` lints and formats both (pyproject.toml).
+"""One style for the package, the notebooks, the tests and the tools: `ruff` lints and formats them
+(pyproject.toml).
 
 Lines fit in 99 characters, what a reader sees of a cell in JupyterLab or on GitHub.
 """
@@ -10,7 +11,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CHECKED = ["gru_helpers", "notebooks", "noxfile.py"]
+CHECKED = ["gru_helpers", "notebooks", "tests", "bench", "site", "conftest.py", "noxfile.py"]
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=" ".join)
