@@ -1,14 +1,18 @@
 """What `make test` runs after the pinned pytest run: the other environments, and a perturbed run.
 
 Three sessions build a fresh virtual environment with uv, install one set of versions, print the
-versions they actually got, execute every notebook (the solutions too) top to bottom with every one
-of its own asserts (`--nbval-lax`: outputs are not compared, since their last digits differ between
-versions), and run the unit tests and doctests.
+versions they actually got, execute every notebook top to bottom with every one of its own asserts
+(`--nbval-lax`: outputs are not compared, since their last digits differ between versions), and
+run the unit tests and doctests.
 
 - ``colab``: what Google Colab preinstalls, with gru_helpers installed by the notebooks' own
   install cell from the repository address, which git is told to read from this clone instead.
 - ``oldest``: the lowest versions of the supported range (pyproject.toml), on Python 3.11.
 - ``newest``: the newest releases, on Python 3.13.
+
+``colab`` executes the solutions notebooks too, as a learner in Colab opens them; ``oldest`` and
+``newest`` leave them to the colab, pinned and perturbed runs, which keeps ``make test`` inside
+its time on a slow machine.
 
 A fourth builds nothing:
 
@@ -106,15 +110,19 @@ def repository_address():
     )
 
 
-def run_everything(session, env=None):
+def run_everything(session, env=None, solutions=True):
     """Execute every notebook with its asserts, then run the unit tests and doctests.
 
-    Each pytest run prints the versions it has at its top (conftest.py, which also quiets
-    TensorFlow in the kernels). The pinned environment's options (strict nbval) are left out.
+    ``solutions=False`` leaves out the solutions notebooks: they call the package as the
+    exercises' checks do, which the unit tests cover in every environment, and the pinned,
+    perturbed and colab runs execute them. Each pytest run prints the versions it has at its top
+    (conftest.py, which also quiets TensorFlow in the kernels). The pinned environment's options
+    (strict nbval) are left out.
     """
     pytest = ["pytest", "-o", "addopts=", "-p", "no:cacheprovider"]
+    notebooks = ["notebooks"] if solutions else ["notebooks", "--ignore=notebooks/solutions"]
     # The notebooks first: in the colab session the first one installs gru_helpers.
-    session.run(*pytest, "--nbval-lax", "--nbval-current-env", "notebooks", env=env)
+    session.run(*pytest, "--nbval-lax", "--nbval-current-env", *notebooks, env=env)
     skipped = [f"--ignore={path}" for path in PINNED_ONLY]
     doctests = ["--doctest-modules", "--doctest-glob=README.md", "gru_helpers", "README.md"]
     session.run(*pytest, "-p", "no:nbval", *doctests, "tests", *skipped, env=env)
@@ -149,14 +157,14 @@ def oldest(session):
     """The lower bounds pyproject.toml declares (tensorflow-cpu for tensorflow)."""
     session.install(*lowest_declared(), *map(pinned, TEST_TOOLS))
     session.install("--no-deps", "-e", ".")
-    run_everything(session)
+    run_everything(session, solutions=False)
 
 
 @nox.session(python=python("3.13"))
 def newest(session):
     """The newest releases of everything."""
     session.install("--upgrade", "tensorflow-cpu", "-e", ".", *TEST_TOOLS)
-    run_everything(session)
+    run_everything(session, solutions=False)
 
 
 PERTURBED = ROOT / "tests" / "perturbed"
