@@ -113,11 +113,9 @@ def repository_address():
 def run_everything(session, env=None, solutions=True):
     """Execute every notebook with its asserts, then run the unit tests and doctests.
 
-    ``solutions=False`` leaves out the solutions notebooks: they call the package as the
-    exercises' checks do, which the unit tests cover in every environment, and the pinned,
-    perturbed and colab runs execute them. Each pytest run prints the versions it has at its top
-    (conftest.py, which also quiets TensorFlow in the kernels). The pinned environment's options
-    (strict nbval) are left out.
+    ``solutions=False`` leaves out notebooks/solutions/. Each pytest run prints the versions it
+    has at its top (conftest.py, which also quiets TensorFlow in the kernels). The pinned
+    environment's options (strict nbval) are left out.
     """
     pytest = ["pytest", "-o", "addopts=", "-p", "no:cacheprovider"]
     notebooks = ["notebooks"] if solutions else ["notebooks", "--ignore=notebooks/solutions"]
